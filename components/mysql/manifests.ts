@@ -1,0 +1,263 @@
+import * as k8s from "@pulumi/kubernetes";
+import { ResolvedArgs } from "./args";
+import { CONFIG_MAP_MOUNT } from "./files";
+
+
+/** Port mysqld serves clients and replication on. */
+export const MYSQL_PORT = 3306;
+/** Port the `clone-server` sidecar streams backups on, to peer pods only. */
+export const CLONE_PORT = 3307;
+/** Where both engines keep their data, and where the data volume is mounted. */
+export const DATA_DIR = "/var/lib/mysql";
+/** uid/gid the server runs as in the mysql and mariadb images. */
+export const MYSQL_UID = 999;
+/** Accounts the pod scripts create; their passwords live in the credentials Secret. */
+export const REPLICATION_USER = "replicator";
+export const BACKUP_USER = "backup";
+/** Keys of the credentials Secret. */
+export const SECRET_KEYS = {
+    root: "root-password",
+    replication: "replication-password",
+    backup: "backup-password",
+} as const;
+
+/** Names of the Kubernetes objects, all derived from the component's name. */
+export function objectNames(name: string) {
+    return {
+        configMap: name,
+        headlessService: name,
+        readService: `${name}-read`,
+        statefulSet: name,
+        secret: `${name}-credentials`,
+        podDisruptionBudget: name,
+        networkPolicy: name,
+    };
+}
+
+/** Labels that select the pods; they never change for a release. */
+export function selectorLabels(name: string): Record<string, string> {
+    return { app: name, "app.kubernetes.io/instance": name };
+}
+
+/** Labels on every object and pod. */
+export function commonLabels(args: ResolvedArgs): Record<string, string> {
+    return {
+        ...selectorLabels(args.name),
+        "app.kubernetes.io/name": args.engine,
+        "app.kubernetes.io/component": "database",
+        "app.kubernetes.io/part-of": "replicated-mysql",
+        "app.kubernetes.io/managed-by": "pulumi",
+    };
+}
+
+/** Fully qualified DNS name of pod `ordinal`, with the client port. */
+export function podEndpoint(name: string, namespace: string, domain: string, ordinal: number): string {
+    return `${name}-${ordinal}.${objectNames(name).headlessService}.${namespace}.svc.${domain}:${MYSQL_PORT}`;
+}
+
+/** Fully qualified DNS name of the read Service, with the client port. */
+export function readEndpoint(name: string, namespace: string, domain: string): string {
+    return `${objectNames(name).readService}.${namespace}.svc.${domain}:${MYSQL_PORT}`;
+}
+
+function podEnv(args: ResolvedArgs): k8s.types.input.core.v1.EnvVar[] {
+    const secret = objectNames(args.name).secret;
+    const fromSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: secret, key } } });
+    return [
+        { name: "MYSQL_ENGINE", value: args.engine },
+        { name: "PEER_SERVICE", value: objectNames(args.name).headlessService },
+        { name: "CLONE_PORT", value: String(CLONE_PORT) },
+        { name: "MYSQL_ROOT_PASSWORD", ...fromSecret(SECRET_KEYS.root) },
+        { name: "REPLICATION_USER", value: REPLICATION_USER },
+        { name: "REPLICATION_PASSWORD", ...fromSecret(SECRET_KEYS.replication) },
+        { name: "BACKUP_USER", value: BACKUP_USER },
+        { name: "BACKUP_PASSWORD", ...fromSecret(SECRET_KEYS.backup) },
+    ];
+}
+
+const mount = {
+    data: { name: "data", mountPath: DATA_DIR, subPath: "mysql" },
+    conf: { name: "conf", mountPath: "/etc/mysql/conf.d" },
+    configMap: { name: "config-map", mountPath: CONFIG_MAP_MOUNT, readOnly: true },
+    run: { name: "run", mountPath: "/run/mysqld" },
+    tmp: { name: "tmp", mountPath: "/tmp" },
+};
+
+const containerSecurity: k8s.types.input.core.v1.SecurityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+};
+
+function script(file: string, ...params: string[]): string[] {
+    return ["bash", `${CONFIG_MAP_MOUNT}/${file}`, ...params];
+}
+
+function probe(kind: "startup" | "liveness" | "readiness"): k8s.types.input.core.v1.Probe {
+    const timing = {
+        // Up to 10 minutes for crash recovery or a long clone catch-up before liveness applies.
+        startup: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+        liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+        readiness: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
+    }[kind];
+    return { exec: { command: script("probe.sh", kind) }, ...timing };
+}
+
+/** The StatefulSet's spec: init containers, server, clone sidecar, probes, storage. */
+export function statefulSetSpec(
+    args: ResolvedArgs,
+    configDigest: string,
+): k8s.types.input.apps.v1.StatefulSetSpec {
+    const names = objectNames(args.name);
+    const env = podEnv(args);
+    const selector = selectorLabels(args.name);
+    const spread = (topologyKey: string) => ({
+        maxSkew: 1,
+        topologyKey,
+        // Spread where the cluster allows it; a single-node or unzoned cluster still schedules.
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: selector },
+    });
+    return {
+        serviceName: names.headlessService,
+        replicas: args.replicas,
+        podManagementPolicy: "OrderedReady",
+        updateStrategy: { type: "RollingUpdate" },
+        selector: { matchLabels: selector },
+        persistentVolumeClaimRetentionPolicy: args.volumeRetention,
+        template: {
+            metadata: {
+                labels: commonLabels(args),
+                annotations: { "replicated-mysql/config-digest": configDigest },
+            },
+            spec: {
+                terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: MYSQL_UID,
+                    runAsGroup: MYSQL_UID,
+                    fsGroup: MYSQL_UID,
+                    fsGroupChangePolicy: "OnRootMismatch",
+                    seccompProfile: { type: "RuntimeDefault" },
+                },
+                topologySpreadConstraints: [spread("kubernetes.io/hostname"), spread("topology.kubernetes.io/zone")],
+                initContainers: [
+                    {
+                        name: "init-config",
+                        image: args.image,
+                        command: script("init-config.sh"),
+                        env,
+                        volumeMounts: [mount.conf, mount.configMap],
+                        resources: args.backupResources,
+                        securityContext: containerSecurity,
+                    },
+                    {
+                        name: "clone-from-peer",
+                        image: args.backupImage,
+                        command: script("clone-from-peer.sh"),
+                        env,
+                        volumeMounts: [mount.data, mount.conf, mount.configMap, mount.tmp],
+                        resources: args.backupResources,
+                        securityContext: containerSecurity,
+                    },
+                ],
+                containers: [
+                    {
+                        name: "mysql",
+                        image: args.image,
+                        command: script("run-mysqld.sh"),
+                        env,
+                        ports: [{ name: "mysql", containerPort: MYSQL_PORT }],
+                        volumeMounts: [mount.data, mount.conf, mount.configMap, mount.run, mount.tmp],
+                        resources: args.resources,
+                        securityContext: containerSecurity,
+                        startupProbe: probe("startup"),
+                        livenessProbe: probe("liveness"),
+                        readinessProbe: probe("readiness"),
+                    },
+                    {
+                        name: "clone-server",
+                        image: args.backupImage,
+                        command: script("serve-backups.sh"),
+                        env,
+                        ports: [{ name: "clone", containerPort: CLONE_PORT }],
+                        volumeMounts: [mount.data, mount.conf, mount.configMap, mount.run, mount.tmp],
+                        resources: args.backupResources,
+                        securityContext: containerSecurity,
+                    },
+                ],
+                volumes: [
+                    { name: "conf", emptyDir: {} },
+                    { name: "config-map", configMap: { name: names.configMap } },
+                    { name: "run", emptyDir: { medium: "Memory" } },
+                    { name: "tmp", emptyDir: {} },
+                ],
+            },
+        },
+        volumeClaimTemplates: [
+            {
+                metadata: { name: "data", labels: selector },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    ...(args.storageClass !== undefined ? { storageClassName: args.storageClass } : {}),
+                    resources: { requests: { storage: args.storageSize } },
+                },
+            },
+        ],
+    };
+}
+
+/** The headless Service that gives each pod its stable `<name>-N.<name>` DNS name. */
+export function headlessServiceSpec(args: ResolvedArgs): k8s.types.input.core.v1.ServiceSpec {
+    return {
+        clusterIP: "None",
+        // A replica being seeded must resolve its peer, and be resolvable, before it is Ready.
+        publishNotReadyAddresses: true,
+        selector: selectorLabels(args.name),
+        ports: [
+            { name: "mysql", port: MYSQL_PORT, targetPort: MYSQL_PORT },
+            { name: "clone", port: CLONE_PORT, targetPort: CLONE_PORT },
+        ],
+    };
+}
+
+/** The read Service: load-balances reads over every Ready pod. */
+export function readServiceSpec(args: ResolvedArgs): k8s.types.input.core.v1.ServiceSpec {
+    return {
+        type: "ClusterIP",
+        selector: selectorLabels(args.name),
+        ports: [{ name: "mysql", port: MYSQL_PORT, targetPort: MYSQL_PORT }],
+    };
+}
+
+/** At most one database pod voluntarily down at a time. */
+export function podDisruptionBudgetSpec(args: ResolvedArgs): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+    return { maxUnavailable: 1, selector: { matchLabels: selectorLabels(args.name) } };
+}
+
+/** Peers reach 3306 and 3307; the configured clients reach 3306 only. */
+export function networkPolicySpec(args: ResolvedArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
+    const peers = { podSelector: { matchLabels: selectorLabels(args.name) } };
+    const { podLabels, namespaceLabels } = args.clientAccess;
+    const client: k8s.types.input.networking.v1.NetworkPolicyPeer = {
+        podSelector: podLabels ? { matchLabels: podLabels } : {},
+        ...(namespaceLabels ? { namespaceSelector: { matchLabels: namespaceLabels } } : {}),
+    };
+    return {
+        podSelector: { matchLabels: selectorLabels(args.name) },
+        policyTypes: ["Ingress"],
+        ingress: [
+            {
+                from: [peers],
+                ports: [
+                    { protocol: "TCP", port: MYSQL_PORT },
+                    { protocol: "TCP", port: CLONE_PORT },
+                ],
+            },
+            { from: [client], ports: [{ protocol: "TCP", port: MYSQL_PORT }] },
+        ],
+    };
+}

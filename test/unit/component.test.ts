@@ -1,0 +1,459 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { ReplicatedMySql, ReplicatedMySqlArgs, Engine } from "../../components/mysql";
+import { RecordedResource, RecordingMocks, resolveOutput } from "../helpers/mocks";
+import { schemaProblems } from "../helpers/k8s-schema";
+
+const mocks = new RecordingMocks();
+
+const T = {
+    secret: "kubernetes:core/v1:Secret",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    service: "kubernetes:core/v1:Service",
+    statefulSet: "kubernetes:apps/v1:StatefulSet",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    password: "random:index/randomPassword:RandomPassword",
+};
+
+// Syntax MySQL 8.4 no longer accepts (FACTS.md section 3).
+const REMOVED_IN_84 = [
+    /CHANGE\s+MASTER/i,
+    /START\s+SLAVE/i,
+    /STOP\s+SLAVE/i,
+    /SHOW\s+SLAVE\s+STATUS/i,
+    /RESET\s+SLAVE/i,
+    /RESET\s+MASTER/i,
+    /SHOW\s+MASTER\s+STATUS/i,
+    /\bMASTER_[A-Z_]+\s*=/i,
+];
+
+interface Deployment {
+    db: ReplicatedMySql;
+    provider: string;
+    byType: (type: string) => RecordedResource[];
+    one: (type: string, name: string) => RecordedResource;
+    statefulSet: any;
+    pod: any;
+    container: (name: string) => any;
+    configData: Record<string, string>;
+}
+
+async function deploy(name: string, args?: ReplicatedMySqlArgs): Promise<Deployment> {
+    mocks.reset();
+    const provider = new k8s.Provider("target", { kubeconfig: "{}" });
+    const db = new ReplicatedMySql(name, args, { providers: [provider] });
+    await resolveOutput(db.primaryEndpoint);
+    await mocks.settle();
+    const providerRef = `${await resolveOutput(provider.urn).then((o) => o.value)}::target-id`;
+    const statefulSet = mocks.find(T.statefulSet, name).inputs;
+    const pod = statefulSet.spec.template.spec;
+    return {
+        db,
+        provider: providerRef,
+        byType: (type) => mocks.ofType(type),
+        one: (type, resourceName) => mocks.find(type, resourceName),
+        statefulSet,
+        pod,
+        container: (containerName) => {
+            const found = [...pod.initContainers, ...pod.containers].find((c: any) => c.name === containerName);
+            assert.ok(found, `container ${containerName} exists`);
+            return found;
+        },
+        configData: mocks.find(T.configMap, name).inputs.data,
+    };
+}
+
+function kubernetesResources(): RecordedResource[] {
+    return mocks.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
+}
+
+before(async () => {
+    await pulumi.runtime.setMocks(mocks, "replicated-mysql", "unit", false);
+});
+
+describe("ReplicatedMySql resource graph", () => {
+    for (const engine of ["mysql", "mariadb"] as Engine[]) {
+        for (const replicas of [1, 3, 5]) {
+            describe(`${engine}, ${replicas} replica(s)`, () => {
+                let d: Deployment;
+                before(async () => {
+                    d = await deploy("mysql", { engine, replicas, namespace: "db", storageClass: "fast", storageSize: "20Gi" });
+                });
+
+                it("creates exactly the tutorial's objects plus a Secret, PDB and NetworkPolicy, all in the namespace", () => {
+                    const objects = kubernetesResources()
+                        .filter((r) => r.type !== "pulumi:providers:kubernetes")
+                        .map((r) => `${r.type} ${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`)
+                        .sort();
+                    assert.deepStrictEqual(objects, [
+                        `${T.secret} db/mysql-credentials`,
+                        `${T.configMap} db/mysql`,
+                        `${T.service} db/mysql`,
+                        `${T.service} db/mysql-read`,
+                        `${T.statefulSet} db/mysql`,
+                        `${T.networkPolicy} db/mysql`,
+                        `${T.pdb} db/mysql`,
+                    ].sort());
+                });
+
+                it("registers every Kubernetes object with the provider it was given", () => {
+                    for (const r of kubernetesResources()) {
+                        assert.strictEqual(r.provider, d.provider, `${r.type} ${r.name} uses the explicit provider`);
+                    }
+                });
+
+                it("runs the requested number of pods behind the headless Service", () => {
+                    assert.strictEqual(d.statefulSet.spec.replicas, replicas);
+                    assert.strictEqual(d.statefulSet.spec.serviceName, "mysql");
+                    assert.strictEqual(d.statefulSet.spec.podManagementPolicy, "OrderedReady");
+                    const headless = d.one(T.service, "mysql").inputs.spec;
+                    assert.strictEqual(headless.clusterIP, "None");
+                    assert.strictEqual(headless.publishNotReadyAddresses, true);
+                    assert.deepStrictEqual(headless.ports.map((p: any) => p.port), [3306, 3307]);
+                    const read = d.one(T.service, "mysql-read").inputs.spec;
+                    assert.deepStrictEqual(read.ports.map((p: any) => p.port), [3306]);
+                    assert.notStrictEqual(read.clusterIP, "None");
+                });
+
+                it("selects its own pods, and only them, everywhere", () => {
+                    const selector = d.statefulSet.spec.selector.matchLabels;
+                    assert.deepStrictEqual(selector, { app: "mysql", "app.kubernetes.io/instance": "mysql" });
+                    const podLabels = d.statefulSet.spec.template.metadata.labels;
+                    for (const [key, value] of Object.entries(selector)) assert.strictEqual(podLabels[key], value);
+                    assert.strictEqual(podLabels["app.kubernetes.io/component"], "database");
+                    for (const svc of ["mysql", "mysql-read"]) {
+                        assert.deepStrictEqual(d.one(T.service, svc).inputs.spec.selector, selector);
+                    }
+                    assert.deepStrictEqual(d.one(T.pdb, "mysql").inputs.spec.selector.matchLabels, selector);
+                    assert.deepStrictEqual(d.one(T.networkPolicy, "mysql").inputs.spec.podSelector.matchLabels, selector);
+                });
+
+                it("gives each pod a ReadWriteOnce data volume of the configured class and size at the data path", () => {
+                    const [claim] = d.statefulSet.spec.volumeClaimTemplates;
+                    assert.strictEqual(d.statefulSet.spec.volumeClaimTemplates.length, 1);
+                    assert.strictEqual(claim.metadata.name, "data");
+                    assert.deepStrictEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
+                    assert.strictEqual(claim.spec.storageClassName, "fast");
+                    assert.strictEqual(claim.spec.resources.requests.storage, "20Gi");
+                    for (const name of ["clone-from-peer", "mysql", "clone-server"]) {
+                        const dataMount = d.container(name).volumeMounts.find((m: any) => m.name === "data");
+                        assert.deepStrictEqual(dataMount, { name: "data", mountPath: "/var/lib/mysql", subPath: "mysql" });
+                    }
+                    assert.deepStrictEqual(d.statefulSet.spec.persistentVolumeClaimRetentionPolicy, {
+                        whenDeleted: "Retain",
+                        whenScaled: "Retain",
+                    });
+                });
+
+                it("runs init-config, clone-from-peer, mysql and clone-server from the ConfigMap's scripts", () => {
+                    assert.deepStrictEqual(d.pod.initContainers.map((c: any) => c.name), ["init-config", "clone-from-peer"]);
+                    assert.deepStrictEqual(d.pod.containers.map((c: any) => c.name), ["mysql", "clone-server"]);
+                    const expected: Record<string, string> = {
+                        "init-config": "init-config.sh",
+                        "clone-from-peer": "clone-from-peer.sh",
+                        mysql: "run-mysqld.sh",
+                        "clone-server": "serve-backups.sh",
+                    };
+                    for (const [container, file] of Object.entries(expected)) {
+                        assert.deepStrictEqual(d.container(container).command, ["bash", `/mnt/config-map/${file}`]);
+                        assert.ok(d.configData[file], `${file} is in the ConfigMap`);
+                    }
+                    assert.deepStrictEqual(d.container("mysql").ports, [{ name: "mysql", containerPort: 3306 }]);
+                    assert.deepStrictEqual(d.container("clone-server").ports, [{ name: "clone", containerPort: 3307 }]);
+                    const configVolume = d.pod.volumes.find((v: any) => v.name === "config-map");
+                    assert.deepStrictEqual(configVolume.configMap, { name: "mysql" });
+                });
+
+                it("probes startup, liveness and readiness with distinct checks and bounded timings", () => {
+                    const mysql = d.container("mysql");
+                    for (const kind of ["startup", "liveness", "readiness"]) {
+                        const probe = mysql[`${kind}Probe`];
+                        assert.deepStrictEqual(probe.exec.command, ["bash", "/mnt/config-map/probe.sh", kind]);
+                        assert.ok(probe.timeoutSeconds >= 1 && probe.timeoutSeconds < probe.periodSeconds);
+                    }
+                    assert.notDeepStrictEqual(mysql.livenessProbe, mysql.readinessProbe);
+                    // Startup must leave room for crash recovery before liveness can kill the pod.
+                    const startup = mysql.startupProbe;
+                    assert.ok(startup.periodSeconds * startup.failureThreshold >= 300);
+                    assert.ok(d.configData["probe.sh"], "probe.sh is in the ConfigMap");
+                });
+
+                it("sets requests and limits on every container, and runs them unprivileged", () => {
+                    for (const c of [...d.pod.initContainers, ...d.pod.containers]) {
+                        assert.ok(c.resources.requests.cpu && c.resources.requests.memory, `${c.name} has requests`);
+                        assert.ok(c.resources.limits.memory, `${c.name} has a memory limit`);
+                        assert.strictEqual(c.securityContext.allowPrivilegeEscalation, false);
+                        assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
+                        assert.ok(!/:latest$/.test(c.image) && c.image.includes(":"), `${c.name} image is tagged`);
+                    }
+                    assert.strictEqual(d.pod.securityContext.runAsNonRoot, true);
+                    assert.ok(d.pod.terminationGracePeriodSeconds >= 60);
+                    const spreadKeys = d.pod.topologySpreadConstraints.map((t: any) => t.topologyKey);
+                    assert.deepStrictEqual(spreadKeys, ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
+                });
+
+                it("passes passwords only from the Secret, which holds three non-empty secret values", () => {
+                    const secret = d.one(T.secret, "mysql-credentials").inputs;
+                    assert.deepStrictEqual(Object.keys(secret.stringData).sort(), [
+                        "backup-password",
+                        "replication-password",
+                        "root-password",
+                    ]);
+                    for (const [key, value] of Object.entries(secret.stringData as Record<string, string>)) {
+                        assert.ok(typeof value === "string" && value.length >= 16, `${key} is a real password`);
+                    }
+                    const secretPaths = d.one(T.secret, "mysql-credentials").secretPaths;
+                    assert.ok(secretPaths.some((p) => p.startsWith("stringData")), "stringData is marked secret");
+                    for (const c of [...d.pod.initContainers, ...d.pod.containers]) {
+                        for (const env of c.env) {
+                            if (/PASSWORD/.test(env.name)) {
+                                assert.strictEqual(env.value, undefined, `${c.name} ${env.name} has no literal value`);
+                                assert.strictEqual(env.valueFrom.secretKeyRef.name, "mysql-credentials");
+                                assert.ok(env.valueFrom.secretKeyRef.key in secret.stringData);
+                            }
+                        }
+                        const names = c.env.map((e: any) => e.name);
+                        assert.ok(!names.includes("MYSQL_ALLOW_EMPTY_PASSWORD"));
+                        const user = c.env.find((e: any) => e.name === "REPLICATION_USER").value;
+                        assert.notStrictEqual(user, "root", "replication does not run as root");
+                    }
+                    assert.strictEqual(d.container("mysql").env.find((e: any) => e.name === "MYSQL_ENGINE").value, engine);
+                });
+
+                it("ships the engine's read-only replica config and only that engine's SQL", () => {
+                    const replica = d.configData["replica.cnf"];
+                    const primary = d.configData["primary.cnf"];
+                    assert.ok(replica && primary && d.configData["common.cnf"]);
+                    if (engine === "mysql") {
+                        assert.match(replica, /^\s*super[-_]read[-_]only\s*(=\s*(1|ON))?\s*$/im);
+                        const text = Object.values(d.configData).join("\n");
+                        for (const removed of REMOVED_IN_84) assert.doesNotMatch(text, removed);
+                        assert.ok(d.configData["engine-mysql.sh"] && !d.configData["engine-mariadb.sh"]);
+                    } else {
+                        assert.match(replica, /^\s*read[-_]only\s*(=\s*(1|ON))?\s*$/im);
+                        assert.doesNotMatch(replica, /super[-_]read[-_]only/i, "MariaDB aborts on super_read_only");
+                        assert.ok(d.configData["engine-mariadb.sh"] && !d.configData["engine-mysql.sh"]);
+                    }
+                    assert.doesNotMatch(primary, /^\s*(super[-_])?read[-_]only\s*(=\s*(1|ON))?\s*$/im);
+                });
+
+                it("exports the endpoints, the Secret's name and the root password as a secret", async () => {
+                    assert.strictEqual((await resolveOutput(d.db.primaryEndpoint)).value, "mysql-0.mysql.db.svc.cluster.local:3306");
+                    assert.strictEqual((await resolveOutput(d.db.readEndpoint)).value, "mysql-read.db.svc.cluster.local:3306");
+                    const replicaEndpoints = (await resolveOutput(d.db.replicaEndpoints)).value;
+                    assert.deepStrictEqual(
+                        replicaEndpoints,
+                        Array.from({ length: replicas - 1 }, (_, i) => `mysql-${i + 1}.mysql.db.svc.cluster.local:3306`),
+                    );
+                    assert.strictEqual((await resolveOutput(d.db.passwordSecret)).value, "mysql-credentials");
+                    const root = await resolveOutput(d.db.rootPassword);
+                    assert.strictEqual(root.secret, true);
+                    assert.strictEqual(root.value, d.one(T.secret, "mysql-credentials").inputs.stringData["root-password"]);
+                });
+
+                it("produces objects that validate strictly against the Kubernetes OpenAPI schema", async () => {
+                    for (const r of kubernetesResources()) {
+                        if (r.type.startsWith("pulumi:")) continue;
+                        assert.deepStrictEqual(await schemaProblems(r.type, r.inputs), [], `${r.type} ${r.name}`);
+                    }
+                });
+            });
+        }
+    }
+});
+
+describe("ReplicatedMySql options", () => {
+    it("derives every name from the component's name", async () => {
+        const d = await deploy("orders");
+        const names = kubernetesResources().map((r) => `${r.type.split(":").pop()}/${r.inputs.metadata.name}`).sort();
+        assert.deepStrictEqual(names, [
+            "ConfigMap/orders",
+            "NetworkPolicy/orders",
+            "PodDisruptionBudget/orders",
+            "Secret/orders-credentials",
+            "Service/orders",
+            "Service/orders-read",
+            "StatefulSet/orders",
+        ]);
+        assert.strictEqual(d.statefulSet.spec.serviceName, "orders");
+        assert.strictEqual(d.statefulSet.metadata.namespace, "default");
+        assert.strictEqual((await resolveOutput(d.db.primaryEndpoint)).value, "orders-0.orders.default.svc.cluster.local:3306");
+        const env = d.container("mysql").env;
+        assert.strictEqual(env.find((e: any) => e.name === "PEER_SERVICE").value, "orders");
+    });
+
+    it("uses the defaults the docs state", async () => {
+        const d = await deploy("mysql");
+        assert.strictEqual(d.statefulSet.spec.replicas, 3);
+        const [claim] = d.statefulSet.spec.volumeClaimTemplates;
+        assert.strictEqual(claim.spec.resources.requests.storage, "10Gi");
+        assert.strictEqual(claim.spec.storageClassName, undefined, "no class: the cluster default applies");
+        assert.strictEqual(d.container("mysql").image, "mysql:8.4");
+        assert.strictEqual(d.container("clone-server").image, "percona/percona-xtrabackup:8.4");
+        assert.deepStrictEqual(d.container("mysql").resources, {
+            requests: { cpu: "500m", memory: "1Gi" },
+            limits: { memory: "2Gi" },
+        });
+        assert.strictEqual(d.pod.terminationGracePeriodSeconds, 120);
+        assert.strictEqual(mocks.ofType(T.password).length, 3);
+    });
+
+    it("uses a given root password instead of generating one, and keeps it secret", async () => {
+        const d = await deploy("mysql", { rootPassword: pulumi.secret("s3cret-from-config") });
+        assert.deepStrictEqual(mocks.ofType(T.password).map((r) => r.name).sort(), [
+            "mysql-backup-password",
+            "mysql-replication-password",
+        ]);
+        assert.strictEqual(d.one(T.secret, "mysql-credentials").inputs.stringData["root-password"], "s3cret-from-config");
+        const root = await resolveOutput(d.db.rootPassword);
+        assert.deepStrictEqual(root, { value: "s3cret-from-config", secret: true });
+    });
+
+    it("refuses a root password from config that is too short, with the arg's name", async () => {
+        mocks.reset();
+        const db = new ReplicatedMySql("mysql", { rootPassword: pulumi.secret("short") });
+        await assert.rejects(
+            resolveOutput(db.rootPassword),
+            /ReplicatedMySql "mysql" has invalid args: rootPassword must be at least 8 characters long/,
+        );
+    });
+
+    it("lets chosen clients, by pod and namespace labels, reach 3306 and only peers reach 3307", async () => {
+        const d = await deploy("mysql", { clientAccess: { podLabels: { role: "api" }, namespaceLabels: { team: "shop" } } });
+        const [peerRule, clientRule] = d.one(T.networkPolicy, "mysql").inputs.spec.ingress;
+        assert.deepStrictEqual(peerRule.from, [{ podSelector: { matchLabels: { app: "mysql", "app.kubernetes.io/instance": "mysql" } } }]);
+        assert.deepStrictEqual(peerRule.ports.map((p: any) => p.port), [3306, 3307]);
+        assert.deepStrictEqual(clientRule.from, [
+            { podSelector: { matchLabels: { role: "api" } }, namespaceSelector: { matchLabels: { team: "shop" } } },
+        ]);
+        assert.deepStrictEqual(clientRule.ports, [{ protocol: "TCP", port: 3306 }]);
+    });
+
+    it("by default lets every pod of its namespace reach 3306", async () => {
+        const d = await deploy("mysql");
+        const [, clientRule] = d.one(T.networkPolicy, "mysql").inputs.spec.ingress;
+        assert.deepStrictEqual(clientRule.from, [{ podSelector: {} }]);
+    });
+
+    it("can leave the NetworkPolicy out, and delete volumes on scale-down when asked", async () => {
+        const d = await deploy("mysql", { networkPolicy: false, volumeRetention: { whenScaled: "Delete" } });
+        assert.strictEqual(mocks.ofType(T.networkPolicy).length, 0);
+        assert.deepStrictEqual(d.statefulSet.spec.persistentVolumeClaimRetentionPolicy, {
+            whenDeleted: "Retain",
+            whenScaled: "Delete",
+        });
+    });
+
+    it("rolls the pods when the scripts or configs change", async () => {
+        const mysql = await deploy("mysql", { engine: "mysql" });
+        const mysqlDigest = mysql.statefulSet.spec.template.metadata.annotations["replicated-mysql/config-digest"];
+        const maria = await deploy("mysql", { engine: "mariadb" });
+        const mariaDigest = maria.statefulSet.spec.template.metadata.annotations["replicated-mysql/config-digest"];
+        assert.match(mysqlDigest, /^[0-9a-f]{16}$/);
+        assert.notStrictEqual(mysqlDigest, mariaDigest);
+    });
+});
+
+describe("ReplicatedMySql argument checks", () => {
+    const cases: Array<[string, ReplicatedMySqlArgs, string]> = [
+        ["zero replicas", { replicas: 0 }, "replicas must be a whole number of at least 1 (got 0)"],
+        ["fractional replicas", { replicas: 2.5 }, "replicas must be a whole number of at least 1 (got 2.5)"],
+        ["replicas as a string", { replicas: "3" as unknown as number }, 'replicas must be a whole number of at least 1 (got "3")'],
+        [
+            "a size that is not a quantity",
+            { storageSize: "10GB" },
+            'storageSize must be a positive Kubernetes quantity such as "10Gi" or "500Mi" (got "10GB")',
+        ],
+        [
+            "a zero size",
+            { storageSize: "0Gi" },
+            'storageSize must be a positive Kubernetes quantity such as "10Gi" or "500Mi" (got "0Gi")',
+        ],
+        ["an unknown engine", { engine: "postgres" as Engine }, 'engine must be one of "mysql", "mariadb" (got "postgres")'],
+        ["an untagged image", { image: "mysql" }, 'image must name a tag other than latest, or a digest (got "mysql")'],
+        [
+            "a latest backup image",
+            { backupImage: "percona/percona-xtrabackup:latest" },
+            'backupImage must name a tag other than latest, or a digest (got "percona/percona-xtrabackup:latest")',
+        ],
+        ["a short root password", { rootPassword: "abc" }, "rootPassword must be at least 8 characters long (got a 3-character value)"],
+        [
+            "a root password with a quote",
+            { rootPassword: "abc'defgh" },
+            "rootPassword must not contain white space, quotes or backslashes (got a 9-character value)",
+        ],
+        [
+            "an unknown retention",
+            { volumeRetention: { whenScaled: "Keep" as "Retain" } },
+            'volumeRetention.whenScaled must be "Retain" or "Delete" (got "Keep")',
+        ],
+        [
+            "a too short grace period",
+            { terminationGracePeriodSeconds: 1 },
+            "terminationGracePeriodSeconds must be a whole number of at least 10 (got 1)",
+        ],
+    ];
+    for (const [what, args, message] of cases) {
+        it(`refuses ${what} before registering anything`, async () => {
+            mocks.reset();
+            assert.throws(() => new ReplicatedMySql("mysql", args), {
+                name: "InvalidArgsError",
+                message: `ReplicatedMySql "mysql" has invalid args: ${message}`,
+            });
+            await mocks.settle();
+            assert.deepStrictEqual(mocks.resources, []);
+        });
+    }
+
+    it("names every bad arg in one message", () => {
+        assert.throws(() => new ReplicatedMySql("mysql", { replicas: -1, engine: "oracle" as Engine, storageSize: "big" }), {
+            message:
+                'ReplicatedMySql "mysql" has invalid args: replicas must be a whole number of at least 1 (got -1); ' +
+                'engine must be one of "mysql", "mariadb" (got "oracle"); ' +
+                'storageSize must be a positive Kubernetes quantity such as "10Gi" or "500Mi" (got "big")',
+        });
+    });
+
+    it("refuses a name that cannot name pods", () => {
+        assert.throws(() => new ReplicatedMySql("My_DB", {}), /name must be a DNS label of at most 52 characters/);
+        assert.throws(() => new ReplicatedMySql("m".repeat(53), {}), /name must be a DNS label of at most 52 characters/);
+    });
+});
+
+describe("the strict schema check itself", () => {
+    const valid = {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "x" },
+        spec: { ports: [{ port: 3306 }], clusterIP: "None" },
+    };
+    it("accepts a valid object", async () => {
+        assert.deepStrictEqual(await schemaProblems("kubernetes:core/v1:Service", valid), []);
+    });
+    it("rejects a misspelled field deep in a pod template", async () => {
+        const sts = {
+            apiVersion: "apps/v1",
+            kind: "StatefulSet",
+            metadata: { name: "x" },
+            spec: {
+                selector: { matchLabels: { a: "b" } },
+                serviceName: "x",
+                template: { spec: { containers: [{ name: "c", image: "i:1", readynessProbe: {} }] } },
+            },
+        };
+        assert.deepStrictEqual(await schemaProblems("kubernetes:apps/v1:StatefulSet", sts), [
+            "StatefulSet.spec.template.spec.containers[0].readynessProbe: unknown field (not in V1Container)",
+        ]);
+    });
+    it("rejects a wrong type, a missing required field and a value outside an enum", async () => {
+        const problems = await schemaProblems("kubernetes:core/v1:Service", {
+            ...valid,
+            spec: { ports: [{ port: "3306" }, {}], type: "Sideways" },
+        });
+        assert.ok(problems.some((p) => p.startsWith("Service.spec.ports.0.port: type")), problems.join("\n"));
+        assert.ok(problems.some((p) => p.includes('"missingProperty":"port"')), problems.join("\n"));
+        assert.ok(problems.some((p) => p.startsWith("Service.spec.type: enum")), problems.join("\n"));
+    });
+});
