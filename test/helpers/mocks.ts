@@ -133,3 +133,21 @@ export async function resolveOutput<T>(output: pulumi.Input<T>): Promise<{ value
     ]);
     return { value, secret };
 }
+
+/** Canned answers for the invokes the program makes. */
+export const PROGRAM_CALLS: Record<string, (inputs: any) => Record<string, any>> = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+        names: ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
+        zoneIds: ["usw2-az1", "usw2-az2", "usw2-az3", "usw2-az4"],
+    }),
+};
+
+/** The one recorder every test file shares (Pulumi's mocks are process-wide). */
+export const mocks = new RecordingMocks(PROGRAM_CALLS);
+
+/** Installs the shared recorder as Pulumi's mock engine; call in each suite's `before`. */
+export async function useMocks(stack = "unit"): Promise<RecordingMocks> {
+    await pulumi.runtime.setMocks(mocks, "replicated-mysql", stack, false);
+    mocks.reset();
+    return mocks;
+}

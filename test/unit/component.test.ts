@@ -2,10 +2,8 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ReplicatedMySql, ReplicatedMySqlArgs, Engine } from "../../components/mysql";
-import { RecordedResource, RecordingMocks, resolveOutput } from "../helpers/mocks";
+import { RecordedResource, mocks, resolveOutput, useMocks } from "../helpers/mocks";
 import { schemaProblems } from "../helpers/k8s-schema";
-
-const mocks = new RecordingMocks();
 
 const T = {
     secret: "kubernetes:core/v1:Secret",
@@ -69,11 +67,9 @@ function kubernetesResources(): RecordedResource[] {
     return mocks.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
 }
 
-before(async () => {
-    await pulumi.runtime.setMocks(mocks, "replicated-mysql", "unit", false);
-});
-
 describe("ReplicatedMySql resource graph", () => {
+    before(() => useMocks());
+
     for (const engine of ["mysql", "mariadb"] as Engine[]) {
         for (const replicas of [1, 3, 5]) {
             describe(`${engine}, ${replicas} replica(s)`, () => {
@@ -265,6 +261,8 @@ describe("ReplicatedMySql resource graph", () => {
 });
 
 describe("ReplicatedMySql options", () => {
+    before(() => useMocks());
+
     it("derives every name from the component's name", async () => {
         const d = await deploy("orders");
         const names = kubernetesResources().map((r) => `${r.type.split(":").pop()}/${r.inputs.metadata.name}`).sort();
@@ -357,6 +355,8 @@ describe("ReplicatedMySql options", () => {
 });
 
 describe("ReplicatedMySql argument checks", () => {
+    before(() => useMocks());
+
     const cases: Array<[string, ReplicatedMySqlArgs, string]> = [
         ["zero replicas", { replicas: 0 }, "replicas must be a whole number of at least 1 (got 0)"],
         ["fractional replicas", { replicas: 2.5 }, "replicas must be a whole number of at least 1 (got 2.5)"],

@@ -1,0 +1,45 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { ReplicatedMySql } from "../components/mysql";
+import { clusterTarget } from "../clusters";
+import { readStackConfig } from "./config";
+
+/**
+ * The whole program: read the stack's config, provision or target its cluster, deploy
+ * the database, and return the stack outputs.
+ */
+export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
+    const config = readStackConfig();
+    const target = clusterTarget(config);
+    const randomProvider = new random.Provider("random");
+
+    const namespace = config.createNamespace
+        ? new k8s.core.v1.Namespace(config.namespace, { metadata: { name: config.namespace } }, { provider: target.provider })
+              .metadata.name
+        : pulumi.output(config.namespace);
+
+    const db = new ReplicatedMySql(
+        "mysql",
+        {
+            namespace,
+            replicas: config.replicas,
+            engine: config.engine,
+            storageClass: target.storageClass,
+            storageSize: config.storageSize,
+            rootPassword: config.rootPassword,
+        },
+        { providers: [target.provider, randomProvider] },
+    );
+
+    return {
+        primaryEndpoint: db.primaryEndpoint,
+        readEndpoint: db.readEndpoint,
+        replicaEndpoints: db.replicaEndpoints,
+        namespace: db.namespace,
+        storageClass: target.storageClass,
+        passwordSecret: db.passwordSecret,
+        rootPassword: db.rootPassword,
+        ...target.extraOutputs,
+    };
+}

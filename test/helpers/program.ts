@@ -1,0 +1,53 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+import { RecordedResource, mocks, resolveOutput, useMocks } from "./mocks";
+
+export const REPO_ROOT = path.join(__dirname, "..", "..");
+
+/** The stack files shipped in the repo, by stack name. */
+export const STACKS = ["dev", "linstor", "eks"] as const;
+export type StackName = (typeof STACKS)[number];
+
+/** The `config:` of `Pulumi.<stack>.yaml`, as the engine hands it to the program (strings). */
+export function stackConfig(stack: StackName): Record<string, string> {
+    const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+    const parsed = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(parsed.config ?? {})) {
+        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return config;
+}
+
+export interface ProgramRun {
+    /** Every resource the program registered, in order. */
+    resources: RecordedResource[];
+    /** The stack outputs, resolved. */
+    outputs: Record<string, unknown>;
+    /** Names of the outputs that are Pulumi secrets. */
+    secretOutputs: string[];
+}
+
+/**
+ * Runs the real program (index.ts) under Pulumi mocks with the given config
+ * (`replicated-mysql:*`, `aws:*`, `pulumi:*` keys) and returns what it registered and exported.
+ */
+export async function runProgram(config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
+    await useMocks("program");
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    // index.ts exports the program's main function; it reads the config on each call.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const main: () => Promise<Record<string, pulumi.Output<unknown>>> = require(path.join(REPO_ROOT, "index.ts"));
+    const exported = await main();
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [key, output] of Object.entries(exported)) {
+        const { value, secret } = await resolveOutput(output);
+        outputs[key] = value;
+        if (secret) secretOutputs.push(key);
+    }
+    await mocks.settle();
+    return { resources: [...mocks.resources], outputs, secretOutputs };
+}
