@@ -1,5 +1,5 @@
 import {
-    Policy, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy, unknownCheckingProxy,
+    Policies, Policy, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy, unknownCheckingProxy,
 } from "@pulumi/policy";
 
 /** The engine's sentinel for a string it cannot know during preview (what `pulumi preview` sends). */
@@ -80,4 +80,34 @@ export async function validateStack(policy: Policy, resources: { type: string; n
 
 export function urnFor(type: string, name: string): string {
     return urnOf(type, name);
+}
+
+export interface PackViolation {
+    policy: string;
+    level: string;
+    resource: string;
+    message: string;
+}
+
+/**
+ * Runs every policy of a pack over a stack's resources as the engine would: each resource policy
+ * on each resource, each stack policy once over all of them, at the policies' own levels.
+ */
+export async function validatePack(policies: Policies, resources: { type: string; name: string; props: object }[]): Promise<PackViolation[]> {
+    const violations: PackViolation[] = [];
+    for (const policy of policies) {
+        const level = policy.enforcementLevel ?? "advisory";
+        if ("validateStack" in policy) {
+            for (const { message, urn } of await validateStack(policy, resources)) {
+                violations.push({ policy: policy.name, level, resource: urn?.split("::").pop() ?? "", message });
+            }
+            continue;
+        }
+        for (const resource of resources) {
+            for (const message of await validateResource(policy, resource.type, resource.props, {}, resource.name)) {
+                violations.push({ policy: policy.name, level, resource: resource.name, message });
+            }
+        }
+    }
+    return violations;
 }
