@@ -89,22 +89,32 @@ export interface PackViolation {
     message: string;
 }
 
+/** A `--policy-pack-config` file: per policy, an enforcement level or an object of settings. */
+export type PackConfig = Record<string, string | Record<string, unknown>>;
+
 /**
  * Runs every policy of a pack over a stack's resources as the engine would: each resource policy
- * on each resource, each stack policy once over all of them, at the policies' own levels.
+ * on each resource, each stack policy once over all of them, at the levels the pack config sets
+ * (else the policies' own), skipping disabled ones.
  */
-export async function validatePack(policies: Policies, resources: { type: string; name: string; props: object }[]): Promise<PackViolation[]> {
+export async function validatePack(policies: Policies, resources: { type: string; name: string; props: object }[],
+    packConfig: PackConfig = {}): Promise<PackViolation[]> {
     const violations: PackViolation[] = [];
     for (const policy of policies) {
-        const level = policy.enforcementLevel ?? "advisory";
+        const entry = packConfig[policy.name] ?? {};
+        const { enforcementLevel, ...config } = typeof entry === "string" ? { enforcementLevel: entry } : entry;
+        const level = String(enforcementLevel ?? policy.enforcementLevel ?? "advisory");
+        if (level === "disabled") {
+            continue;
+        }
         if ("validateStack" in policy) {
-            for (const { message, urn } of await validateStack(policy, resources)) {
+            for (const { message, urn } of await validateStack(policy, resources, config)) {
                 violations.push({ policy: policy.name, level, resource: urn?.split("::").pop() ?? "", message });
             }
             continue;
         }
         for (const resource of resources) {
-            for (const message of await validateResource(policy, resource.type, resource.props, {}, resource.name)) {
+            for (const message of await validateResource(policy, resource.type, resource.props, config, resource.name)) {
                 violations.push({ policy: policy.name, level, resource: resource.name, message });
             }
         }

@@ -1,8 +1,10 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { ProgramRun, STACKS, StackName, runProgram, stackConfig } from "../helpers/program";
 import { replicatedMysqlPolicies } from "../../policy/policies";
 import { mysqlProbesPresent } from "../../policy/policies/mysql-probes-present";
-import { PackViolation, podDisruptionBudgetType, statefulSetType, storageClassType, validatePack, validateResource } from "./harness";
+import { PackConfig, PackViolation, podDisruptionBudgetType, statefulSetType, storageClassType, validatePack, validateResource } from "./harness";
 
 const asPolicyInput = (run: ProgramRun) => run.resources.map(r => ({ type: r.type, name: r.name, props: r.inputs }));
 
@@ -34,6 +36,11 @@ describe("policy pack over the resources the real program registers (Pulumi mock
 
             it("has no advisory violations either", () => {
                 assert.deepStrictEqual(violations[stack], []);
+            });
+
+            it("passes the stricter example config (policy/config.example.json), every policy mandatory", async () => {
+                const example = JSON.parse(fs.readFileSync(path.join(__dirname, "../../policy/config.example.json"), "utf8")) as PackConfig;
+                assert.deepStrictEqual(await validatePack(replicatedMysqlPolicies, asPolicyInput(runs[stack]), example), []);
             });
         });
     }
