@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -8,23 +8,29 @@ import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 
 export const policyPackDir = path.resolve(__dirname, "../../policy");
 
+/** The analyzer plugin the CLI runs for Node.js packs (see the script's header). */
+export const analyzerPlugin = path.join(policyPackDir, "plugin", "pulumi-analyzer-policy");
+
 /**
  * The policy pack running in its own process, started the way the Pulumi CLI starts a Node.js
- * pack: the `pulumi-analyzer-policy` shim resolves `@pulumi/pulumi/cmd/run-policy-pack` from the
- * pack's directory and runs it with node, in that directory, with the engine's address and "."
- * (the pack) as arguments; the pack prints the port of its analyzer gRPC server on stdout.
+ * pack: the `pulumi-analyzer-policy` plugin, run in the pack's directory with the engine's
+ * address and "." as arguments, resolves `@pulumi/pulumi/cmd/run-policy-pack` from there and runs
+ * it with node; the pack prints the port of its analyzer gRPC server on stdout.
  */
 export class AnalyzerProcess {
     private constructor(private readonly child: ChildProcess, readonly client: AnalyzerClient, readonly stderr: () => string) {}
 
     static async start(): Promise<AnalyzerProcess> {
-        const runner = execFileSync(process.execPath, ["-e", "console.log(require.resolve('@pulumi/pulumi/cmd/run-policy-pack'))"],
-            { cwd: policyPackDir, encoding: "utf8" }).trim();
         // The runner drops the engine address before loading the pack (a Node.js pack never dials
-        // the engine), so a closed loopback port stands in for it.
-        const child = spawn(process.execPath, [runner, "127.0.0.1:1", "."], {
+        // the engine), so a closed loopback port stands in for it. The plugin finds `node` on
+        // PATH, as under the CLI: put this test's Node first.
+        const child = spawn(analyzerPlugin, ["127.0.0.1:1", "."], {
             cwd: policyPackDir,
-            env: { ...process.env, PULUMI_CONFIG: "{}", PULUMI_PROJECT: "replicated-mysql", PULUMI_STACK: "policy-test", PULUMI_DRY_RUN: "true" },
+            env: {
+                ...process.env,
+                PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
+                PULUMI_CONFIG: "{}", PULUMI_PROJECT: "replicated-mysql", PULUMI_STACK: "policy-test", PULUMI_DRY_RUN: "true",
+            },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let stderr = "";

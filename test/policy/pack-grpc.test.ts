@@ -1,6 +1,10 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { AnalyzeDiagnostic, EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
-import { AnalyzerProcess, urn } from "./analyzer-process";
+import { AnalyzerProcess, analyzerPlugin, urn } from "./analyzer-process";
 import { databaseStatefulSet, podDisruptionBudget } from "./fixtures";
 import { podDisruptionBudgetType, statefulSetType, unknownString } from "./harness";
 
@@ -119,5 +123,22 @@ describe("policy pack over the analyzer gRPC protocol (a real process, started l
             { type: podDisruptionBudgetType, name: "mysql", props: podDisruptionBudget() },
         ]);
         assert.deepStrictEqual(diagnostics(covered.getDiagnosticsList()), []);
+    });
+});
+
+describe("the pulumi-analyzer-policy plugin script", () => {
+    it("fails with the message the CLI turns into \"run npm install\" where @pulumi/pulumi cannot be found", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "no-pulumi-"));
+        try {
+            const result = spawnSync(analyzerPlugin, ["127.0.0.1:1", "."], {
+                cwd: dir, encoding: "utf8",
+                env: { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}` },
+            });
+            assert.notStrictEqual(result.status, 0);
+            assert.match(result.stderr, /Cannot find module '@pulumi\/pulumi\/cmd\/run-policy-pack'/);
+            assert.strictEqual(result.stdout, "");
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
     });
 });
