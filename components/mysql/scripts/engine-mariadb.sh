@@ -1,0 +1,143 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the ENGINE_* names are used by the scripts that source this file
+# Engine: MariaDB (10.11 LTS: mariadbd, mariabackup). Sourced by lib.sh's load_engine.
+# Everything that differs from engine-mysql.sh is here: program names, account SQL, the
+# replication SQL, how the local admin connects, and how clone metadata is read.
+#
+# Read-only replicas: MariaDB has no super_read_only, and read_only does not bind accounts
+# holding READ_ONLY ADMIN. So no password account has it (root's is revoked, on every pod,
+# since replicas are clones of pod 0); replica.cnf sets read_only. The clone-server sidecar
+# needs it to set gtid_slave_pos under read_only: it connects as the local admin, account
+# 'mysql'@'localhost', identified by unix_socket (the OS user the containers run as, through
+# the server socket only, never over the network) with only READ_ONLY ADMIN, REPLICATION
+# SLAVE ADMIN, SLAVE MONITOR and SHUTDOWN.
+
+readonly ENGINE_SERVER=mariadbd
+readonly ENGINE_CLIENT=mariadb
+readonly ENGINE_ADMIN=mariadb-admin
+readonly ENGINE_BACKUP=mariabackup
+readonly ENGINE_XBSTREAM=mbstream
+readonly ENGINE_INIT_TOOLS=(mariadb-install-db mariadbd mariadb mariadb-admin)
+readonly ENGINE_SKIP_REPLICA_START_OPTION=--skip-slave-start
+readonly ENGINE_SQL_START_REPLICA="START SLAVE"
+readonly ENGINE_SQL_REPLICA_STATUS="SHOW SLAVE STATUS"
+readonly LOCAL_ADMIN_USER=mysql
+
+# Runs the client as the local admin on the server socket; arguments go to the client.
+engine_local_admin_client() {
+  local socket=${LOCAL_ADMIN_SOCKET:-$SOCKET}
+  [[ $(id -un 2>/dev/null) == "$LOCAL_ADMIN_USER" ]] ||
+    die "the local admin account authenticates the OS user '$LOCAL_ADMIN_USER' by unix_socket: run this container as that user (now uid $(id -u))"
+  "$ENGINE_CLIENT" --user="$LOCAL_ADMIN_USER" --socket="$socket" --batch --skip-column-names "$@"
+}
+
+# Accounts of a new cluster, applied once on pod 0. Not binary-logged: replicas get them
+# inside the clone.
+engine_bootstrap_sql() {
+  local root_pw repl_account repl_pw backup_account backup_pw
+  root_pw=$(sql_string "$MYSQL_ROOT_PASSWORD")
+  repl_account=$(sql_string "$REPLICATION_USER")
+  repl_pw=$(sql_string "$REPLICATION_PASSWORD")
+  backup_account=$(sql_string "$BACKUP_USER")
+  backup_pw=$(sql_string "$BACKUP_PASSWORD")
+  cat <<SQL
+SET SESSION sql_log_bin = 0;
+DELETE FROM mysql.global_priv WHERE User = '';
+ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD($root_pw);
+CREATE USER 'root'@'%' IDENTIFIED BY $root_pw;
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
+REVOKE READ_ONLY ADMIN ON *.* FROM 'root'@'localhost', 'root'@'%';
+CREATE USER $repl_account@'%' IDENTIFIED BY $repl_pw;
+GRANT REPLICATION SLAVE ON *.* TO $repl_account@'%';
+CREATE USER $backup_account@'localhost' IDENTIFIED BY $backup_pw;
+GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON *.* TO $backup_account@'localhost';
+DROP USER '$LOCAL_ADMIN_USER'@'localhost';
+CREATE USER '$LOCAL_ADMIN_USER'@'localhost' IDENTIFIED VIA unix_socket;
+GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, SLAVE MONITOR, SHUTDOWN ON *.* TO '$LOCAL_ADMIN_USER'@'localhost';
+FLUSH PRIVILEGES;
+SQL
+}
+
+# Creates the system tables, then applies the accounts through a server that listens on a
+# private socket only; the installer's accounts use unix_socket, so no empty password exists.
+engine_initialize_datadir() {
+  local boot_socket=$RUN_DIR/bootstrap.sock boot_pid
+  mariadb-install-db --datadir="$DATA_DIR" --skip-test-db --skip-name-resolve \
+    --auth-root-authentication-method=socket --auth-root-socket-user="$LOCAL_ADMIN_USER" >&2
+  mariadbd --skip-networking --skip-slave-start --socket="$boot_socket" \
+    --pid-file="$RUN_DIR/bootstrap.pid" &
+  boot_pid=$!
+  local start=$SECONDS
+  until "$ENGINE_ADMIN" --socket="$boot_socket" --connect-timeout=2 ping >/dev/null 2>&1; do
+    kill -0 "$boot_pid" 2>/dev/null || die "bootstrap server exited during initialisation"
+    ((SECONDS - start < 120)) || die "bootstrap server did not answer within 120s"
+    sleep 1
+  done
+  if ! engine_bootstrap_sql | LOCAL_ADMIN_SOCKET=$boot_socket engine_local_admin_client; then
+    kill "$boot_pid"
+    wait "$boot_pid" || true
+    die "creating the accounts failed"
+  fi
+  LOCAL_ADMIN_SOCKET=$boot_socket engine_local_admin_client -e "SHUTDOWN"
+  wait "$boot_pid" || die "bootstrap server did not shut down cleanly"
+}
+
+# GTID position (domain-server-seq list, possibly empty) of a received backup in $1.
+# From a replica donor: its gtid_slave_pos from xtrabackup_slave_info. From the primary:
+# the third column of xtrabackup_binlog_info.
+engine_clone_position() {
+  local dir=$1 info="" position
+  [[ -f $dir/xtrabackup_slave_info ]] && info=$(<"$dir/xtrabackup_slave_info")
+  if [[ $info =~ gtid_slave_pos[[:space:]]*=[[:space:]]*\'([^\']*)\' ]]; then
+    position=${BASH_REMATCH[1]}
+  elif [[ -n $info && ! $info =~ MASTER_LOG_FILE ]]; then
+    die "malformed $dir/xtrabackup_slave_info: neither gtid_slave_pos nor MASTER_LOG_FILE in '${info:0:200}'"
+  elif [[ -f $dir/xtrabackup_binlog_info ]]; then
+    # No slave_info (the donor is the primary), or its file/position form, which the tool
+    # writes when the donor has applied no GTID yet: the donor's binlog GTID state is exact.
+    read_binlog_info "$dir/xtrabackup_binlog_info"
+    position=$BINLOG_GTID
+  elif [[ -n $info ]]; then
+    die "$dir/xtrabackup_slave_info has a file/position and there is no xtrabackup_binlog_info: no GTID position to start from"
+  else
+    die "clone metadata missing: neither xtrabackup_slave_info nor xtrabackup_binlog_info in $dir"
+  fi
+  position=${position//[[:space:]]/}
+  engine_valid_position "$position" || die "malformed GTID position '$position' in the clone metadata of $dir"
+  printf '%s\n' "$position"
+}
+
+engine_valid_position() {
+  local gtid='[0-9]+-[0-9]+-[0-9]+'
+  [[ -z $1 || $1 =~ ^$gtid(,$gtid)*$ ]]
+}
+
+# SQL that points a freshly cloned replica at the primary $2 from GTID position $1, without
+# starting it (the caller records that the set-up is done, then starts replication).
+engine_replication_setup_sql() {
+  local position=$1 source_host=$2
+  engine_valid_position "$position" || die "malformed GTID position '$position'"
+  cat <<SQL
+STOP SLAVE;
+SET GLOBAL gtid_slave_pos = $(sql_string "$position");
+CHANGE MASTER TO MASTER_HOST = $(sql_string "$source_host"), MASTER_PORT = $SERVER_PORT, MASTER_USER = $(sql_string "$REPLICATION_USER"), MASTER_PASSWORD = $(sql_string "$REPLICATION_PASSWORD"), MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10;
+SQL
+}
+
+# Reads "SHOW SLAVE STATUS\G" on stdin; true when both replication threads run.
+engine_replication_threads_running() {
+  local status
+  status=$(cat)
+  [[ $status =~ Slave_IO_Running:\ Yes && $status =~ Slave_SQL_Running:\ Yes ]]
+}
+
+# Streams a full backup of the local server as xbstream to stdout; $1 is a scratch dir.
+engine_stream_backup() {
+  mariabackup --defaults-extra-file="$BACKUP_OPTION_FILE" --socket="$SOCKET" --backup \
+    --slave-info --stream=xbstream --datadir="$DATA_DIR" --target-dir="$1"
+}
+
+# Applies the redo log to a received backup in $1 so it can be used as a datadir.
+engine_prepare_backup() {
+  mariabackup --prepare --target-dir="$1" >&2
+}

@@ -1,0 +1,124 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the ENGINE_* names are used by the scripts that source this file
+# Engine: MySQL 8.4 LTS (mysqld, Percona XtraBackup 8.4). Sourced by lib.sh's load_engine.
+# Everything that differs from engine-mariadb.sh is here: program names, account SQL, the
+# replication SQL (8.4 syntax only: the SOURCE/REPLICA forms), how the local admin connects,
+# and how clone metadata is read. Not run against a server in this repository's tests:
+# only its SQL and metadata parsing are checked (test/unit/pod-scripts.test.ts).
+#
+# Read-only replicas: replica.cnf sets super_read_only, which binds root too. The sidecar
+# connects as root on the socket; to reset the GTID state of a fresh clone it lifts
+# super_read_only for those two statements only (read_only stays on), while the pod is not
+# Ready (its replication threads are not running yet).
+
+readonly ENGINE_SERVER=mysqld
+readonly ENGINE_CLIENT=mysql
+readonly ENGINE_ADMIN=mysqladmin
+readonly ENGINE_BACKUP=xtrabackup
+readonly ENGINE_XBSTREAM=xbstream
+readonly ENGINE_INIT_TOOLS=(mysqld mktemp)
+readonly ENGINE_SKIP_REPLICA_START_OPTION=--skip-replica-start
+readonly ENGINE_SQL_START_REPLICA="START REPLICA"
+readonly ENGINE_SQL_REPLICA_STATUS="SHOW REPLICA STATUS"
+
+# Runs the client as root on the server socket; arguments go to the client.
+engine_local_admin_client() {
+  write_client_option_file "$ROOT_OPTION_FILE" root "$MYSQL_ROOT_PASSWORD"
+  "$ENGINE_CLIENT" --defaults-extra-file="$ROOT_OPTION_FILE" --socket="$SOCKET" --batch --skip-column-names "$@"
+}
+
+# Accounts of a new cluster, applied once on pod 0 while the datadir is initialised. Not
+# binary-logged: replicas get them inside the clone.
+engine_bootstrap_sql() {
+  local root_pw repl_account repl_pw backup_account backup_pw
+  root_pw=$(sql_string "$MYSQL_ROOT_PASSWORD")
+  repl_account=$(sql_string "$REPLICATION_USER")
+  repl_pw=$(sql_string "$REPLICATION_PASSWORD")
+  backup_account=$(sql_string "$BACKUP_USER")
+  backup_pw=$(sql_string "$BACKUP_PASSWORD")
+  cat <<SQL
+SET SESSION sql_log_bin = 0;
+ALTER USER 'root'@'localhost' IDENTIFIED BY $root_pw;
+CREATE USER 'root'@'%' IDENTIFIED BY $root_pw;
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
+CREATE USER $repl_account@'%' IDENTIFIED BY $repl_pw;
+GRANT REPLICATION SLAVE ON *.* TO $repl_account@'%';
+CREATE USER $backup_account@'localhost' IDENTIFIED BY $backup_pw;
+GRANT BACKUP_ADMIN, PROCESS, RELOAD, LOCK TABLES, REPLICATION CLIENT ON *.* TO $backup_account@'localhost';
+GRANT SELECT ON performance_schema.log_status TO $backup_account@'localhost';
+SQL
+}
+
+# Initialises the datadir and applies the accounts in the same run (--init-file), before any
+# server accepts a connection: root never has an empty password on a listening server.
+engine_initialize_datadir() {
+  local init_file status=0
+  init_file=$(mktemp /tmp/bootstrap.XXXXXX.sql)
+  engine_bootstrap_sql >"$init_file"
+  mysqld --initialize-insecure --init-file="$init_file" >&2 || status=$?
+  rm -f "$init_file"
+  ((status == 0)) || die "mysqld --initialize-insecure failed with status $status"
+}
+
+readonly MYSQL_UUID='[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+readonly MYSQL_GTID_ELEMENT="$MYSQL_UUID(:([A-Za-z_][A-Za-z0-9_]{0,31}|[0-9]+(-[0-9]+)?))+"
+
+engine_valid_position() {
+  [[ -z $1 || $1 =~ ^$MYSQL_GTID_ELEMENT(,$MYSQL_GTID_ELEMENT)*$ ]]
+}
+
+# GTID set (possibly empty) of a received backup in $1. From a replica donor:
+# gtid_purged in xtrabackup_slave_info; otherwise the third column of
+# xtrabackup_binlog_info, which may run over several lines.
+engine_clone_position() {
+  local dir=$1 info="" position
+  [[ -f $dir/xtrabackup_slave_info ]] && info=$(<"$dir/xtrabackup_slave_info")
+  if [[ $info =~ gtid_purged[[:space:]]*=[[:space:]]*\'([^\']*)\' ]]; then
+    position=${BASH_REMATCH[1]}
+  elif [[ -n $info && ! $info =~ SOURCE_LOG_FILE ]]; then
+    die "malformed $dir/xtrabackup_slave_info: neither gtid_purged nor SOURCE_LOG_FILE in '${info:0:200}'"
+  elif [[ -f $dir/xtrabackup_binlog_info ]]; then
+    # No slave_info (the donor is the primary), or its file/position form, which the tool
+    # writes when the donor has applied no GTID yet: the donor's binlog GTID state is exact.
+    read_binlog_info "$dir/xtrabackup_binlog_info"
+    position=$BINLOG_GTID
+  elif [[ -n $info ]]; then
+    die "$dir/xtrabackup_slave_info has a file/position and there is no xtrabackup_binlog_info: no GTID set to start from"
+  else
+    die "clone metadata missing: neither xtrabackup_slave_info nor xtrabackup_binlog_info in $dir"
+  fi
+  position=${position//[[:space:]]/}
+  engine_valid_position "$position" || die "malformed GTID set '$position' in the clone metadata of $dir"
+  printf '%s\n' "$position"
+}
+
+# SQL that points a freshly cloned replica at the primary $2 from GTID set $1, without
+# starting it (the caller records that the set-up is done, then starts replication).
+engine_replication_setup_sql() {
+  local position=$1 source_host=$2
+  engine_valid_position "$position" || die "malformed GTID set '$position'"
+  printf '%s\n' "STOP REPLICA;" "RESET REPLICA ALL;" "SET GLOBAL super_read_only = OFF;" \
+    "RESET BINARY LOGS AND GTIDS;"
+  [[ -z $position ]] || printf 'SET GLOBAL gtid_purged = %s;\n' "$(sql_string "$position")"
+  printf '%s\n' "SET GLOBAL super_read_only = ON;"
+  printf 'CHANGE REPLICATION SOURCE TO SOURCE_HOST = %s, SOURCE_PORT = %d, SOURCE_USER = %s, SOURCE_PASSWORD = %s, SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 10, GET_SOURCE_PUBLIC_KEY = 1;\n' \
+    "$(sql_string "$source_host")" "$SERVER_PORT" "$(sql_string "$REPLICATION_USER")" "$(sql_string "$REPLICATION_PASSWORD")"
+}
+
+# Reads "SHOW REPLICA STATUS\G" on stdin; true when both replication threads run.
+engine_replication_threads_running() {
+  local status
+  status=$(cat)
+  [[ $status =~ Replica_IO_Running:\ Yes && $status =~ Replica_SQL_Running:\ Yes ]]
+}
+
+# Streams a full backup of the local server as xbstream to stdout; $1 is a scratch dir.
+engine_stream_backup() {
+  xtrabackup --defaults-extra-file="$BACKUP_OPTION_FILE" --socket="$SOCKET" --backup \
+    --slave-info --stream=xbstream --datadir="$DATA_DIR" --target-dir="$1"
+}
+
+# Applies the redo log to a received backup in $1 so it can be used as a datadir.
+engine_prepare_backup() {
+  xtrabackup --prepare --target-dir="$1" >&2
+}

@@ -1,0 +1,160 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the paths are used by the scripts that source this file
+# Shared by every pod script: paths and state files of the contract, logging, checks of
+# environment and tools, the pod's identity, client option files, and the engine choice.
+# Sourced, never run. Engine differences live only in engine-mysql.sh / engine-mariadb.sh.
+
+SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly SCRIPTS_DIR
+readonly DATA_DIR=/var/lib/mysql
+readonly CONF_DIR=/etc/mysql/conf.d
+readonly CONFIG_MAP_DIR=/mnt/config-map
+readonly RUN_DIR=/run/mysqld
+readonly SOCKET=$RUN_DIR/mysqld.sock
+readonly SERVER_PORT=3306
+readonly SERVER_ID_BASE=100
+readonly ROOT_OPTION_FILE=$RUN_DIR/root.cnf
+readonly BACKUP_OPTION_FILE=$RUN_DIR/backup.cnf
+
+# State kept in the data volume. Dot-files: the server and the backup tools ignore them, so a
+# donor's state never travels inside a clone.
+readonly INIT_STARTED=$DATA_DIR/.pod-init-started              # pod 0: initialisation under way
+readonly INIT_MARKER=$DATA_DIR/.pod-init-complete              # pod 0: datadir and accounts ready
+readonly CLONE_STAGING=$DATA_DIR/.pod-clone-staging            # replica: backup being received
+readonly CLONE_MARKER=$DATA_DIR/.pod-clone-complete            # replica: clone received and prepared
+readonly REPLICATION_PENDING=$DATA_DIR/.pod-replication-pending # replica: GTID position, until replication is set up
+
+SCRIPT_NAME=$(basename "$0")
+
+log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$*" >&2; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+
+# Fails naming every variable that is unset or empty.
+require_env() {
+  local name missing=()
+  for name in "$@"; do
+    [[ -n ${!name:-} ]] || missing+=("$name")
+  done
+  ((${#missing[@]} == 0)) || die "missing or empty environment variable(s): ${missing[*]}"
+}
+
+# Fails naming every command that is not installed in this container's image.
+require_tools() {
+  local tool missing=()
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  ((${#missing[@]} == 0)) || die "missing tool(s) in this image: ${missing[*]}"
+}
+
+# Sets POD_NAME, STS_NAME and ORDINAL from the hostname, which Kubernetes sets to the pod
+# name (<statefulset>-<ordinal>). uname -n because hostname(1) is not in every image.
+parse_pod_identity() {
+  POD_NAME=$(uname -n)
+  [[ $POD_NAME =~ ^([a-z0-9][-a-z0-9.]*)-(0|[1-9][0-9]*)$ ]] ||
+    die "hostname '$POD_NAME' does not end in -<ordinal>: expected a StatefulSet pod name such as mysql-0"
+  STS_NAME=${BASH_REMATCH[1]}
+  ORDINAL=${BASH_REMATCH[2]}
+}
+
+# DNS names through the headless Service: the primary and the previous pod (the clone donor).
+primary_host() { printf '%s-0.%s' "$STS_NAME" "$PEER_SERVICE"; }
+donor_host() { printf '%s-%d.%s' "$STS_NAME" "$((ORDINAL - 1))" "$PEER_SERVICE"; }
+
+# Chooses the engine: defines ENGINE_* names and engine_* functions.
+load_engine() {
+  require_env MYSQL_ENGINE
+  case $MYSQL_ENGINE in
+    mysql | mariadb)
+      # shellcheck source=/dev/null
+      source "$SCRIPTS_DIR/engine-$MYSQL_ENGINE.sh"
+      ;;
+    *) die "unknown MYSQL_ENGINE '$MYSQL_ENGINE': expected mysql or mariadb" ;;
+  esac
+}
+
+# Prints its argument as a single-quoted SQL string literal.
+sql_string() {
+  local s=${1//\\/\\\\}
+  s=${s//\'/\'\'}
+  printf "'%s'" "$s"
+}
+
+# Escapes a value for a double-quoted option-file value.
+option_value() {
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  printf '%s' "$s"
+}
+
+# Writes a [client] option file with mode 0600, atomically (containers of the pod share
+# $RUN_DIR), so that a password never appears on a command line.
+write_client_option_file() {
+  local path=$1 user=$2 password=$3 tmp
+  tmp=$(mktemp "$path.XXXXXX")
+  printf '[client]\nuser="%s"\npassword="%s"\n' "$(option_value "$user")" "$(option_value "$password")" >"$tmp"
+  mv -f "$tmp" "$path"
+}
+
+# True when the local server answers on its socket (mysqladmin ping succeeds even when the
+# account is refused: it tests the server, not the credentials).
+server_answers() {
+  "$ENGINE_ADMIN" --socket="$SOCKET" --connect-timeout=2 ping >/dev/null 2>&1
+}
+
+wait_for_local_server() {
+  local timeout=$1 start=$SECONDS
+  until server_answers; do
+    ((SECONDS - start < timeout)) || die "local server did not answer on $SOCKET within ${timeout}s"
+    sleep 1
+  done
+}
+
+# Runs the client as root over TCP on the pod's loopback, as an application would connect.
+root_client_tcp() {
+  write_client_option_file "$ROOT_OPTION_FILE" root "$MYSQL_ROOT_PASSWORD"
+  "$ENGINE_CLIENT" --defaults-extra-file="$ROOT_OPTION_FILE" --protocol=TCP --host=127.0.0.1 \
+    --port="$SERVER_PORT" --connect-timeout=5 --batch --skip-column-names "$@"
+}
+
+# Empties the data volume (hidden files too).
+wipe_data_dir() {
+  local entries
+  entries=$(find "$DATA_DIR" -mindepth 1 -maxdepth 1 | wc -l)
+  if ((entries > 0)); then
+    log "wiping $entries entries from $DATA_DIR"
+    find "$DATA_DIR" -mindepth 1 -delete
+  fi
+}
+
+# Writes a state file through a rename and flushes it, so it exists whole or not at all.
+write_state_file() {
+  local path=$1 content=$2 tmp
+  tmp=$(mktemp "$path.XXXXXX") || return 1
+  printf '%s\n' "$content" >"$tmp" || return 1
+  sync
+  mv -f "$tmp" "$path" || return 1
+  sync
+}
+
+# Reads xtrabackup_binlog_info: "<file> <position> [<GTID set>]". The GTID column may go on
+# over further lines (MySQL prints long sets one source per line); they are joined.
+# Sets BINLOG_FILE, BINLOG_POS, BINLOG_GTID, or fails naming the file.
+read_binlog_info() {
+  local path=$1 line rest=""
+  BINLOG_FILE="" BINLOG_POS="" BINLOG_GTID=""
+  {
+    IFS=$' \t' read -r BINLOG_FILE BINLOG_POS BINLOG_GTID || true
+    while IFS= read -r line || [[ -n $line ]]; do
+      rest+=$line
+    done
+  } <"$path"
+  BINLOG_GTID=$BINLOG_GTID$rest
+  BINLOG_GTID=${BINLOG_GTID//[[:space:]]/}
+  [[ -n $BINLOG_FILE && $BINLOG_POS =~ ^[0-9]+$ ]] ||
+    die "malformed $path: expected '<binlog file> <position> [<GTID set>]', found '$(head -c 200 "$path")'"
+}

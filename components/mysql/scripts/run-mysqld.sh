@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Container mysql: on pod 0, initialises an empty data volume (system tables and the root,
+# replication and backup accounts) and marks it complete last; an initialisation that was
+# interrupted is wiped and redone. On replicas, requires a completed clone. Then execs the
+# server, so that it receives SIGTERM from the kubelet directly.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+load_engine
+require_env PEER_SERVICE MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWORD BACKUP_USER BACKUP_PASSWORD
+require_tools uname find wc mktemp mv sync date "$ENGINE_SERVER"
+parse_pod_identity
+[[ -f $CONF_DIR/server-id.cnf ]] || die "$CONF_DIR/server-id.cnf missing: init-config has not run"
+
+if ((ORDINAL == 0)); then
+  if [[ ! -f $INIT_MARKER ]]; then
+    # Only our own interrupted initialisation is wiped: data that we did not create is kept.
+    if [[ -n $(find "$DATA_DIR" -mindepth 1 -maxdepth 1 -print -quit) && ! -f $INIT_STARTED ]]; then
+      die "$DATA_DIR holds data that this script did not create (no $INIT_MARKER): refusing to initialise over it"
+    fi
+    require_tools "${ENGINE_INIT_TOOLS[@]}"
+    wipe_data_dir
+    write_state_file "$INIT_STARTED" "initialisation of $POD_NAME started $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    log "initialising a new datadir for the primary"
+    engine_initialize_datadir
+    write_state_file "$INIT_MARKER" "initialised $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    rm -f "$INIT_STARTED"
+    log "datadir initialised"
+  fi
+  exec "$ENGINE_SERVER"
+fi
+
+[[ -f $CLONE_MARKER ]] || die "no completed clone in $DATA_DIR: clone-from-peer must finish first"
+if [[ -f $REPLICATION_PENDING ]]; then
+  # First start after a clone: replication stays stopped until clone-server has set the
+  # position, so no stale replication settings inside the clone can run first.
+  log "replication not set up yet: starting the server with replication stopped"
+  exec "$ENGINE_SERVER" "$ENGINE_SKIP_REPLICA_START_OPTION"
+fi
+exec "$ENGINE_SERVER"

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sidecar clone-server. On a replica whose clone has just completed, waits for the local
+# server and points replication at <sts>-0.<service> from the clone's GTID position, once:
+# the pending-position file is removed only after that succeeded, and replication is
+# (re)started on every sidecar start, which is harmless when it already runs. Then serves
+# one full backup per connection on $CLONE_PORT to the next pod's clone-from-peer.
+# `serve-backups.sh stream` is the per-connection command that ncat runs.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# A server in crash recovery can take long to answer; after this the kubelet restarts us.
+readonly SERVER_WAIT_SECONDS=900
+
+load_engine
+
+if [[ ${1:-} == stream ]]; then
+  require_tools mktemp rm "$ENGINE_BACKUP"
+  work=$(mktemp -d /tmp/backup.XXXXXX)
+  trap 'rm -rf "$work"' EXIT
+  log "streaming a full backup to a peer"
+  engine_stream_backup "$work"
+  log "backup streamed"
+  exit 0
+fi
+[[ $# -eq 0 ]] || die "usage: serve-backups.sh [stream]"
+
+require_env PEER_SERVICE CLONE_PORT MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWORD BACKUP_USER BACKUP_PASSWORD
+[[ $CLONE_PORT =~ ^[0-9]+$ ]] || die "CLONE_PORT '$CLONE_PORT' is not a port number"
+require_tools uname ncat mktemp mv rm sync date "$ENGINE_CLIENT" "$ENGINE_ADMIN" "$ENGINE_BACKUP"
+parse_pod_identity
+
+write_client_option_file "$BACKUP_OPTION_FILE" "$BACKUP_USER" "$BACKUP_PASSWORD"
+
+if ((ORDINAL > 0)); then
+  wait_for_local_server "$SERVER_WAIT_SECONDS"
+  if [[ -f $REPLICATION_PENDING ]]; then
+    position=$(<"$REPLICATION_PENDING")
+    engine_replication_setup_sql "$position" "$(primary_host)" | engine_local_admin_client
+    rm -f "$REPLICATION_PENDING"
+    sync
+    log "replication from $(primary_host) set up at GTID position '$position'"
+  fi
+  engine_local_admin_client -e "$ENGINE_SQL_START_REPLICA"
+  log "replication started"
+fi
+
+log "serving backups on port $CLONE_PORT"
+exec ncat --listen --keep-open --send-only --max-conns=1 "$CLONE_PORT" \
+  -c "bash $(printf '%q' "$SCRIPTS_DIR/serve-backups.sh") stream"

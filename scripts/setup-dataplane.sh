@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what `npm run test:dataplane` and the shellcheck unit test need, from Debian's
+# packages: MariaDB 10.11 server/client/backup, ncat, shellcheck, iproute2, util-linux.
+# Idempotent. The package's own mariadb service must not stay running: the tests start
+# their own servers in private namespaces, and a packaged one would only waste memory.
+set -euo pipefail
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup-dataplane: run as root (it installs Debian packages)" >&2
+  exit 1
+fi
+
+packages=(mariadb-server mariadb-client mariadb-backup ncat shellcheck iproute2 util-linux procps)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -gt 0 ]]; then
+  # policy-rc.d exit 101 tells invoke-rc.d not to start services during the install;
+  # keep any policy the machine already has.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=no
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    made_policy=yes
+  fi
+  trap '[[ $made_policy == yes ]] && rm -f "$policy"' EXIT
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Stop a packaged server if one runs anyway (e.g. a machine where it was started earlier).
+if command -v service >/dev/null && service mariadb status >/dev/null 2>&1; then
+  service mariadb stop
+fi
+
+for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat shellcheck ip nsenter unshare; do
+  command -v "$bin" >/dev/null || { echo "setup-dataplane: $bin still missing after install" >&2; exit 1; }
+done
+echo "setup-dataplane: ready ($(mariadbd --version | head -1))"
