@@ -30,16 +30,8 @@ export class StatefulSetView {
         this.label = `StatefulSet "${objectName(props, resourceName)}"`;
     }
 
-    get spec(): PlainObject | undefined {
-        return asObject(this.props.spec);
-    }
-
-    get podTemplate(): PlainObject | undefined {
-        return asObject(this.spec?.template);
-    }
-
     get podSpec(): PlainObject | undefined {
-        return asObject(this.podTemplate?.spec);
+        return asObject(at(this.props, "spec", "template", "spec"));
     }
 
     /** The pod template's labels, or UNKNOWN when preview cannot tell them. */
