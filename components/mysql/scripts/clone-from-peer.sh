@@ -34,7 +34,7 @@ donor=$(donor_host)
 # One attempt: returns 0 when the clone is complete, 1 when it may succeed on a retry.
 # Malformed metadata is final: retrying would fetch the same.
 clone_once() {
-  local start=$SECONDS bytes elapsed position
+  local start=$SECONDS started_us=${EPOCHREALTIME//[!0-9]/} bytes elapsed_ms position
   mkdir -p "$CLONE_STAGING" || return 1
   if ! ncat --recv-only "$donor" "$CLONE_PORT" | "$ENGINE_XBSTREAM" -x -C "$CLONE_STAGING"; then
     log "receiving from $donor:$CLONE_PORT failed"
@@ -45,8 +45,8 @@ clone_once() {
     return 1
   fi
   bytes=$(du -sb "$CLONE_STAGING" | { read -r size _ && printf '%s' "$size"; })
-  elapsed=$((SECONDS - start))
-  log "received $bytes bytes from $donor in ${elapsed}s"
+  elapsed_ms=$(((${EPOCHREALTIME//[!0-9]/} - started_us) / 1000))
+  log "received $bytes bytes from $donor in ${elapsed_ms} ms ($((bytes / 1000 / (elapsed_ms + 1))) MB/s)"
   position=$(engine_clone_position "$CLONE_STAGING") || exit 1
   if ! engine_prepare_backup "$CLONE_STAGING"; then
     log "preparing the backup failed"

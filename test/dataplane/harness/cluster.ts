@@ -119,6 +119,7 @@ interface PodState {
 }
 
 const clusters = new Set<Cluster>();
+let clustersMade = 0;
 let handlersInstalled = false;
 
 function installExitHandlers(): void {
@@ -156,7 +157,8 @@ export class Cluster {
         this.ids = ids;
         this.name = options.name ?? "mysql";
         this.maxPods = options.maxPods ?? 6;
-        this.prefix = `rmdp${process.pid}`;
+        // Unique per cluster and run, and short: interface names have at most 15 characters.
+        this.prefix = `rmdp${process.pid}c${clustersMade++}`;
         this.workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "dataplane-"));
         this.keepWorkDir = options.keepWorkDir ?? process.env.DATAPLANE_KEEP === "1";
     }

@@ -1,0 +1,104 @@
+/**
+ * Issue 5, scenarios 6 and 8: a clone interrupted halfway is redone from scratch on the next
+ * start, and a clone that starts before its peer's sidecar listens retries until it can.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { Cluster, PodInitError } from "./harness/cluster";
+import { sleep, waitFor } from "./harness/process";
+
+const TABLES = ["test.blobs", "test.messages"];
+
+function directoryBytes(dir: string): number {
+    if (!fs.existsSync(dir)) return 0;
+    let total = 0;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        total += entry.isDirectory() ? directoryBytes(full) : fs.statSync(full).size;
+    }
+    return total;
+}
+
+async function assertEqualToPrimary(cluster: Cluster, n: number): Promise<void> {
+    await cluster.waitCaughtUp(n);
+    assert.deepStrictEqual(await cluster.checksums(n, TABLES), await cluster.checksums(0, TABLES), `pod ${n} differs from the primary`);
+}
+
+describe("data plane: cloning a replica from its peer", function () {
+    let cluster: Cluster;
+
+    before(async function () {
+        cluster = await Cluster.create();
+        await cluster.scaleTo(2);
+        // ~160 MB of incompressible rows, so that a clone takes long enough to be interrupted.
+        await cluster.sql(0, [
+            "CREATE DATABASE test",
+            "CREATE TABLE test.messages (message VARCHAR(250))",
+            "INSERT INTO test.messages VALUES ('hello')",
+            "CREATE TABLE test.blobs (id INT PRIMARY KEY, payload LONGBLOB)",
+            "INSERT INTO test.blobs SELECT seq, RANDOM_BYTES(1024) FROM test.seq_1_to_160000",
+        ].join(";\n") + ";");
+        await cluster.waitCaughtUp(1);
+    });
+
+    after(async function () {
+        if (cluster) await cluster.destroy();
+    });
+
+    it("6. a clone killed halfway is wiped and redone from scratch on the next start", async function () {
+        const staging = path.join(cluster.dataDir(2), ".pod-clone-staging");
+        const starting = cluster.startPod(2).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        const halfway = 40 * 1024 * 1024;
+        await waitFor("the clone to be halfway", 60000, async () => (directoryBytes(staging) >= halfway ? true : undefined), 10);
+        cluster.killInit(2, "SIGKILL");
+        const failure = await starting;
+        assert.ok(failure instanceof PodInitError && failure.container === "clone-from-peer" && failure.signal === "SIGKILL", String(failure));
+        const partial = directoryBytes(staging);
+        assert.ok(partial >= halfway, `only ${partial} bytes were received before the kill`);
+        assert.ok(!fs.existsSync(path.join(cluster.dataDir(2), ".pod-clone-complete")), "an interrupted clone has a completion marker");
+        await cluster.stopPod(2);
+
+        await assert.rejects(
+            cluster.runStandalone({
+                hostname: "mysql-2",
+                dataDir: cluster.dataDir(2),
+                command: "bash /mnt/config-map/init-config.sh && exec bash /mnt/config-map/run-mysqld.sh",
+            }).then((r) => (r.code === 0 ? r : Promise.reject(new Error(r.stderr)))),
+            /no completed clone/,
+            "the server started on a half-received clone",
+        );
+
+        const started = Date.now();
+        await cluster.startPod(2);
+        const seconds = (Date.now() - started) / 1000;
+        const log = cluster.logs(2, "clone-from-peer");
+        assert.match(log, /wiping \d+ entries from \/var\/lib\/mysql/);
+        assert.match(log, /clone complete/);
+        const received = /received (\d+) bytes from mysql-1\.mysql/.exec(log.split("wiping").pop() ?? "");
+        assert.ok(received, "no completed transfer in the log");
+        console.log(`      re-clone of ${(Number(received[1]) / 1e6).toFixed(0)} MB and start to Ready: ${seconds.toFixed(1)} s`);
+        await assertEqualToPrimary(cluster, 2);
+        assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
+    });
+
+    it("8. a clone started before the peer's sidecar listens retries and succeeds without help", async function () {
+        await cluster.stopContainer(2, "clone-server");
+        await cluster.sql(0, "INSERT INTO test.messages VALUES ('before pod 3');");
+        const starting = cluster.startPod(3);
+        await waitFor("a refused clone attempt", 60000, async () =>
+            /attempt 2\/\d+: cloning from mysql-2\.mysql/.test(cluster.logs(3, "clone-from-peer")) ? true : undefined,
+        );
+        await sleep(1000);
+        cluster.startContainer(2, "clone-server");
+        await starting;
+        const log = cluster.logs(3, "clone-from-peer");
+        assert.match(log, /receiving from mysql-2\.mysql:3307 failed/);
+        assert.match(log, /clone complete/);
+        await assertEqualToPrimary(cluster, 3);
+        assert.strictEqual(await cluster.value(3, "SELECT COUNT(*) FROM test.messages WHERE message = 'before pod 3'"), "1");
+    });
+});

@@ -1,0 +1,232 @@
+/**
+ * Golden tests of the engine-specific parts of the pod scripts, for BOTH engines: the real
+ * engine-*.sh functions run through bash (via lib.sh's load_engine) on sample clone
+ * metadata in test/fixtures/clone-metadata/ (MySQL 8.4 / XtraBackup 8.4 and MariaDB 10.11 /
+ * mariabackup forms, and malformed ones), and the SQL they generate.
+ * No MySQL server is available here: the mysql engine is checked only by these tests; the
+ * mariadb engine also runs end to end in test/dataplane (npm run test:dataplane).
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+const SCRIPTS = path.resolve(__dirname, "../../components/mysql/scripts");
+const CONF = path.resolve(__dirname, "../../components/mysql/conf");
+const FIXTURES = path.resolve(__dirname, "../fixtures/clone-metadata");
+const U1 = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+const U2 = "4a3b1c2d-0000-11ef-8000-0242ac120002";
+
+const ENV = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    MYSQL_ROOT_PASSWORD: `r00t'pw\\x`,
+    REPLICATION_USER: "replicator",
+    REPLICATION_PASSWORD: `it's "quoted" \\ too`,
+    BACKUP_USER: "backup",
+    BACKUP_PASSWORD: "b@ck'up",
+};
+
+/** Runs a snippet after sourcing lib.sh and loading the engine, as the pod scripts do. */
+function bash(engine: string, snippet: string): { code: number | null; stdout: string; stderr: string } {
+    const r = spawnSync("bash", ["-c", `set -euo pipefail; source ${JSON.stringify(path.join(SCRIPTS, "lib.sh"))}; load_engine; ${snippet}`], {
+        env: { ...ENV, MYSQL_ENGINE: engine },
+        encoding: "utf8",
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function clonePosition(engine: string, fixture: string) {
+    return bash(engine, `engine_clone_position ${JSON.stringify(path.join(FIXTURES, engine, fixture))}`);
+}
+
+describe("pod scripts: engine selection", function () {
+    it("fails clearly on an unknown or missing engine", function () {
+        const unknown = bash("postgres", "true");
+        assert.strictEqual(unknown.code, 1);
+        assert.match(unknown.stderr, /unknown MYSQL_ENGINE 'postgres': expected mysql or mariadb/);
+        const missing = bash("", "true");
+        assert.strictEqual(missing.code, 1);
+        assert.match(missing.stderr, /missing or empty environment variable\(s\): MYSQL_ENGINE/);
+    });
+
+    it("names each engine's programs in its own file", function () {
+        const names = (engine: string) =>
+            bash(engine, 'printf "%s " "$ENGINE_SERVER" "$ENGINE_CLIENT" "$ENGINE_ADMIN" "$ENGINE_BACKUP" "$ENGINE_XBSTREAM"').stdout.trim();
+        assert.strictEqual(names("mysql"), "mysqld mysql mysqladmin xtrabackup xbstream");
+        assert.strictEqual(names("mariadb"), "mariadbd mariadb mariadb-admin mariabackup mbstream");
+    });
+});
+
+describe("pod scripts: clone metadata parsing", function () {
+    const good: [string, string, string][] = [
+        ["mariadb", "primary", "0-100-3"],
+        ["mariadb", "primary-multi-domain", "0-100-3,1-101-7"],
+        ["mariadb", "primary-no-gtid-yet", ""],
+        ["mariadb", "primary-two-columns", ""],
+        ["mariadb", "replica", "0-100-3"],
+        ["mariadb", "replica-no-gtid-yet", ""],
+        ["mysql", "primary", `${U1}:1-5`],
+        ["mysql", "primary-multi-line", `${U1}:1-5,${U2}:1-12:15-20`],
+        ["mysql", "primary-tagged", `${U1}:1-5:nightly:1-3`],
+        ["mysql", "primary-no-gtid-yet", ""],
+        ["mysql", "replica", `${U1}:1-5,${U2}:1-12`],
+        ["mysql", "replica-no-gtid-yet", ""],
+    ];
+    for (const [engine, fixture, expected] of good) {
+        it(`${engine}: ${fixture} gives '${expected}'`, function () {
+            const r = clonePosition(engine, fixture);
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.strictEqual(r.stdout, `${expected}\n`);
+        });
+    }
+
+    const bad: [string, string, RegExp][] = [
+        ["mariadb", "malformed-missing", /clone metadata missing: neither xtrabackup_slave_info nor xtrabackup_binlog_info/],
+        ["mariadb", "malformed-file-position-only", /has a file\/position and there is no xtrabackup_binlog_info: no GTID position/],
+        ["mariadb", "malformed-one-column", /malformed .*xtrabackup_binlog_info: expected '<binlog file> <position> \[<GTID set>\]', found 'mysql-bin.000002/],
+        ["mariadb", "malformed-position", /malformed .*xtrabackup_binlog_info/],
+        ["mariadb", "malformed-gtid", /malformed GTID position '0-100-x'/],
+        ["mariadb", "malformed-mysql-gtid", /malformed GTID position '3e11fa47/],
+        ["mariadb", "malformed-slave-info", /malformed .*xtrabackup_slave_info: neither gtid_slave_pos nor MASTER_LOG_FILE/],
+        ["mariadb", "malformed-empty", /malformed .*xtrabackup_binlog_info/],
+        ["mysql", "malformed-missing", /clone metadata missing/],
+        ["mysql", "malformed-file-position-only", /has a file\/position and there is no xtrabackup_binlog_info: no GTID set/],
+        ["mysql", "malformed-one-column", /malformed .*xtrabackup_binlog_info/],
+        ["mysql", "malformed-uuid", /malformed GTID set '3e11fa47-71ca-11e1-9e33:1-5'/],
+        ["mysql", "malformed-mariadb-gtid", /malformed GTID set '0-100-3'/],
+        ["mysql", "malformed-slave-info", /malformed .*xtrabackup_slave_info: neither gtid_purged nor SOURCE_LOG_FILE/],
+    ];
+    for (const [engine, fixture, message] of bad) {
+        it(`${engine}: ${fixture} fails with a clear message`, function () {
+            const r = clonePosition(engine, fixture);
+            assert.strictEqual(r.code, 1, `accepted, printed '${r.stdout}'`);
+            assert.strictEqual(r.stdout, "");
+            assert.match(r.stderr, message);
+        });
+    }
+
+    it("every fixture directory is covered by a case", function () {
+        const covered = new Set([...good, ...bad].map(([engine, fixture]) => `${engine}/${fixture}`));
+        for (const engine of ["mysql", "mariadb"]) {
+            for (const fixture of fs.readdirSync(path.join(FIXTURES, engine))) {
+                assert.ok(covered.has(`${engine}/${fixture}`), `fixture ${engine}/${fixture} is not tested`);
+            }
+        }
+    });
+});
+
+describe("pod scripts: replication SQL", function () {
+    it("mysql: MySQL 8.4 syntax, GTID auto-positioning, public key retrieval, quoted secrets", function () {
+        const r = bash("mysql", `engine_replication_setup_sql '${U1}:1-5' mysql-0.mysql`);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(
+            r.stdout,
+            [
+                "STOP REPLICA;",
+                "RESET REPLICA ALL;",
+                "SET GLOBAL super_read_only = OFF;",
+                "RESET BINARY LOGS AND GTIDS;",
+                `SET GLOBAL gtid_purged = '${U1}:1-5';`,
+                "SET GLOBAL super_read_only = ON;",
+                "CHANGE REPLICATION SOURCE TO SOURCE_HOST = 'mysql-0.mysql', SOURCE_PORT = 3306, SOURCE_USER = 'replicator', " +
+                    `SOURCE_PASSWORD = 'it''s "quoted" \\\\ too', SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 10, GET_SOURCE_PUBLIC_KEY = 1;`,
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("mysql: an empty GTID set sets no gtid_purged", function () {
+        const r = bash("mysql", "engine_replication_setup_sql '' mysql-0.mysql");
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.doesNotMatch(r.stdout, /gtid_purged/);
+        assert.match(r.stdout, /SOURCE_AUTO_POSITION = 1/);
+    });
+
+    it("mariadb: GTID slave_pos replication, quoted secrets", function () {
+        const r = bash("mariadb", "engine_replication_setup_sql '0-100-3,1-101-7' mysql-0.mysql");
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(
+            r.stdout,
+            [
+                "STOP SLAVE;",
+                "SET GLOBAL gtid_slave_pos = '0-100-3,1-101-7';",
+                "CHANGE MASTER TO MASTER_HOST = 'mysql-0.mysql', MASTER_PORT = 3306, MASTER_USER = 'replicator', " +
+                    `MASTER_PASSWORD = 'it''s "quoted" \\\\ too', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10;`,
+                "",
+            ].join("\n"),
+        );
+    });
+
+    for (const engine of ["mysql", "mariadb"]) {
+        it(`${engine}: refuses to write SQL for a malformed position (no injection through the metadata)`, function () {
+            const r = bash(engine, `engine_replication_setup_sql "0-1-1'; DROP DATABASE mysql; --" mysql-0.mysql`);
+            assert.strictEqual(r.code, 1);
+            assert.strictEqual(r.stdout, "");
+            assert.match(r.stderr, /malformed GTID/);
+        });
+
+        it(`${engine}: readiness needs both replication threads running`, function () {
+            const [io, sql] = engine === "mysql" ? ["Replica_IO_Running", "Replica_SQL_Running"] : ["Slave_IO_Running", "Slave_SQL_Running"];
+            const check = (status: string) => bash(engine, `printf '%s' ${JSON.stringify(status)} | engine_replication_threads_running`).code;
+            assert.strictEqual(check(`${io}: Yes\n${sql}: Yes\n`), 0);
+            assert.strictEqual(check(`${io}: Connecting\n${sql}: Yes\n`), 1);
+            assert.strictEqual(check(`${io}: Yes\n${sql}: No\n`), 1);
+            assert.strictEqual(check(""), 1);
+        });
+    }
+});
+
+describe("pod scripts: accounts created on pod 0", function () {
+    it("mysql: root with its password, replication user with REPLICATION SLAVE only, backup user with the XtraBackup 8.4 privileges", function () {
+        const sql = bash("mysql", "engine_bootstrap_sql").stdout;
+        assert.match(sql, /^SET SESSION sql_log_bin = 0;$/m);
+        assert.match(sql, /^ALTER USER 'root'@'localhost' IDENTIFIED BY 'r00t''pw\\\\x';$/m);
+        assert.match(sql, /^GRANT REPLICATION SLAVE ON \*\.\* TO 'replicator'@'%';$/m);
+        assert.match(sql, /^GRANT BACKUP_ADMIN, PROCESS, RELOAD, LOCK TABLES, REPLICATION CLIENT ON \*\.\* TO 'backup'@'localhost';$/m);
+        assert.match(sql, /^GRANT SELECT ON performance_schema\.log_status TO 'backup'@'localhost';$/m);
+        assert.strictEqual(sql.match(/^GRANT .* TO 'replicator'/gm)?.length, 1);
+        assert.doesNotMatch(sql, /IDENTIFIED BY ''/);
+    });
+
+    it("mariadb: root loses READ_ONLY ADMIN; only the socket-only local admin keeps it", function () {
+        const sql = bash("mariadb", "engine_bootstrap_sql").stdout;
+        assert.match(sql, /^REVOKE READ_ONLY ADMIN ON \*\.\* FROM 'root'@'localhost', 'root'@'%';$/m);
+        assert.match(sql, /^CREATE USER 'mysql'@'localhost' IDENTIFIED VIA unix_socket;$/m);
+        assert.match(sql, /^GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, SLAVE MONITOR, SHUTDOWN ON \*\.\* TO 'mysql'@'localhost';$/m);
+        assert.match(sql, /^GRANT REPLICATION SLAVE ON \*\.\* TO 'replicator'@'%';$/m);
+        assert.match(sql, /^GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON \*\.\* TO 'backup'@'localhost';$/m);
+        assert.doesNotMatch(sql, /IDENTIFIED BY ''/);
+    });
+});
+
+describe("pod scripts: MySQL 8.4 syntax only in the mysql engine", function () {
+    // Removed in 8.4.0 (FACTS.md section 3). The privilege REPLICATION SLAVE, XtraBackup's
+    // --slave-info option and its xtrabackup_slave_info file kept their names.
+    const removed = [/CHANGE\s+MASTER/i, /\b(START|STOP|RESET)\s+SLAVE\b/i, /SHOW\s+SLAVE\s+STATUS/i, /RESET\s+MASTER/i,
+        /SHOW\s+MASTER\s+STATUS/i, /\bMASTER_[A-Z_]+/i, /skip[-_]slave[-_]start/i, /log[-_]slave[-_]updates/i, /slave_net_timeout/i];
+    const files = [path.join(SCRIPTS, "engine-mysql.sh"), ...fs.readdirSync(path.join(CONF, "mysql")).map((f) => path.join(CONF, "mysql", f))];
+
+    for (const file of files) {
+        it(`${path.relative(path.resolve(__dirname, "../.."), file)} uses none of the removed syntax`, function () {
+            const text = fs.readFileSync(file, "utf8");
+            for (const pattern of removed) assert.doesNotMatch(text, pattern);
+            const rest = text.replace(/REPLICATION SLAVE\b|--slave-info|xtrabackup_slave_info/g, "");
+            assert.doesNotMatch(rest, /\bslave\b|\bmaster\b/i);
+        });
+    }
+
+    it("the generated SQL of the mysql engine uses none of it either", function () {
+        const text = bash("mysql", `engine_replication_setup_sql '${U1}:1-5' mysql-0.mysql; engine_bootstrap_sql; echo "$ENGINE_SQL_START_REPLICA $ENGINE_SQL_REPLICA_STATUS $ENGINE_SKIP_REPLICA_START_OPTION"`).stdout;
+        for (const pattern of removed) assert.doesNotMatch(text, pattern);
+        assert.match(text, /START REPLICA SHOW REPLICA STATUS --skip-replica-start/);
+    });
+
+    it("the mysql conf enables GTID, crash safety and super_read_only on replicas", function () {
+        const common = fs.readFileSync(path.join(CONF, "mysql", "common.cnf"), "utf8");
+        for (const setting of ["gtid_mode = ON", "enforce_gtid_consistency = ON", "sync_binlog = 1", "innodb_flush_log_at_trx_commit = 1", "relay_log_recovery = ON", "log-bin = mysql-bin"]) {
+            assert.ok(common.includes(setting), `common.cnf lacks ${setting}`);
+        }
+        assert.match(fs.readFileSync(path.join(CONF, "mysql", "replica.cnf"), "utf8"), /^super_read_only = ON$/m);
+        assert.doesNotMatch(fs.readFileSync(path.join(CONF, "mariadb", "replica.cnf"), "utf8"), /^super[-_]read[-_]only/m);
+    });
+});
