@@ -7,8 +7,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { execFileSync } from "child_process";
-import { ChildProcess } from "child_process";
+import { ChildProcess, execFileSync } from "child_process";
 import { Cluster, CLONE_PORT, PodInitError } from "./harness/cluster";
 import { exited, signalGroup, waitFor } from "./harness/process";
 

@@ -78,9 +78,13 @@ describe("data plane: cloning a replica from its peer", function () {
         const log = cluster.logs(2, "clone-from-peer");
         assert.match(log, /wiping \d+ entries from \/var\/lib\/mysql/);
         assert.match(log, /clone complete/);
-        const received = /received (\d+) bytes from mysql-1\.mysql/.exec(log.split("wiping").pop() ?? "");
+        const received = /received (\d+) bytes from mysql-1\.mysql in (\d+) ms/.exec(log.split("wiping").pop() ?? "");
         assert.ok(received, "no completed transfer in the log");
-        console.log(`      re-clone of ${(Number(received[1]) / 1e6).toFixed(0)} MB and start to Ready: ${seconds.toFixed(1)} s`);
+        const megabytes = Number(received[1]) / 1e6;
+        console.log(
+            `      re-clone: ${megabytes.toFixed(0)} MB streamed in ${received[2]} ms ` +
+                `(${(megabytes / (Number(received[2]) / 1000)).toFixed(0)} MB/s); start to Ready ${seconds.toFixed(1)} s`,
+        );
         await assertEqualToPrimary(cluster, 2);
         assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
     });

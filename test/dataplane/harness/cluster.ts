@@ -39,11 +39,10 @@
  *   destroy()                            ends every process, namespace and file of the run
  * Cleanup also runs from process exit/SIGINT/SIGTERM handlers.
  */
-import { ChildProcess } from "child_process";
+import { ChildProcess, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFileSync } from "child_process";
 import { configMapData } from "../../../components/mysql/files";
 import { checkPrerequisites } from "./prerequisites";
 import {
