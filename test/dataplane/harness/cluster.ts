@@ -27,6 +27,7 @@
  *   stopPod(n)                           SIGTERM to the containers, SIGKILL after a grace period
  *   scaleTo(k)                           OrderedReady scale up / down; volumes are kept
  *   killServer(n, signal)                signal the server process; it is restarted like a container
+ *   killContainer(n, name, signal)       signal all processes of a main container; it is restarted
  *   killInit(n, signal)                  signal the init container that is running now
  *   stopContainer(n, name) / startContainer(n, name)
  *   deleteVolume(n)                      empty pod n's data volume (pod must be stopped)
@@ -450,6 +451,14 @@ export class Cluster {
         const child = this.pod(n).containers.get("mysql")?.child;
         if (!child?.pid) throw new Error(`pod ${n}: no server running`);
         process.kill(child.pid, signal);
+        await exited(child);
+    }
+
+    /** Signals every process of a main container, as a container kill does; it is restarted. */
+    async killContainer(n: number, name: ContainerName, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+        const child = this.pod(n).containers.get(name)?.child;
+        if (!child) throw new Error(`pod ${n}: container ${name} is not running`);
+        signalGroup(child, signal);
         await exited(child);
     }
 
