@@ -11,7 +11,11 @@ import { ChildProcess, execFileSync } from "child_process";
 import { Cluster, CLONE_PORT, PodInitError } from "./harness/cluster";
 import { exited, signalGroup, waitFor } from "./harness/process";
 
-const CHECKPOINTS = "backup_type = full-backuped\nfrom_lsn = 0\nto_lsn = 52740\nlast_lsn = 52740\n";
+// What makes a stream a complete backup for clone-from-peer (the tools write these last).
+const COMPLETE = {
+    xtrabackup_checkpoints: "backup_type = full-backuped\nfrom_lsn = 0\nto_lsn = 52740\nlast_lsn = 52740\n",
+    xtrabackup_info: "tool_name = mariabackup\n",
+};
 
 describe("data plane: bad input to the pod scripts", function () {
     let cluster: Cluster;
@@ -61,7 +65,7 @@ describe("data plane: bad input to the pod scripts", function () {
             // A fake peer: pod 0's sidecar is replaced by ncat serving a crafted xbstream.
             const source = fs.mkdtempSync(path.join(cluster.workDir, "fake-donor-"));
             fs.chmodSync(source, 0o755);
-            const files = { xtrabackup_checkpoints: CHECKPOINTS, ...c.files };
+            const files: Record<string, string> = { ...COMPLETE, ...c.files };
             for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(source, file), content, { mode: 0o644 });
             const stream = path.join(source, "stream.xb");
             fs.writeFileSync(stream, execFileSync("mbstream", ["-c", ...Object.keys(files)], { cwd: source }), { mode: 0o644 });

@@ -36,11 +36,15 @@ donor=$(donor_host)
 clone_once() {
   local start=$SECONDS started_us=${EPOCHREALTIME//[!0-9]/} bytes elapsed_ms position
   mkdir -p "$CLONE_STAGING" || return 1
-  if ! ncat --recv-only "$donor" "$CLONE_PORT" | "$ENGINE_XBSTREAM" -x -C "$CLONE_STAGING"; then
+  # Bounded connect, and a donor that stops sending for 10 minutes counts as failed.
+  if ! ncat --recv-only --wait 10s --idle-timeout 600s "$donor" "$CLONE_PORT" |
+    "$ENGINE_XBSTREAM" -x -C "$CLONE_STAGING"; then
     log "receiving from $donor:$CLONE_PORT failed"
     return 1
   fi
-  if ! grep -qs '^backup_type = full-backuped' "$CLONE_STAGING/xtrabackup_checkpoints"; then
+  # The backup tools stream xtrabackup_checkpoints and then xtrabackup_info after all data.
+  if ! grep -qs '^backup_type = full-backuped' "$CLONE_STAGING/xtrabackup_checkpoints" ||
+    [[ ! -f $CLONE_STAGING/xtrabackup_info ]]; then
     log "the stream from $donor:$CLONE_PORT ended before a complete backup"
     return 1
   fi

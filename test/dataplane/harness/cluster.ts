@@ -229,8 +229,9 @@ export class Cluster {
             hosts.push(`${this.address(n)} ${this.podName(n)}.${this.name} ${this.podName(n)}`);
         }
         fs.writeFileSync(path.join(this.workDir, "hosts"), hosts.join("\n") + "\n", { mode: 0o644 });
-        // Like the images' my.cnf: everything comes from conf.d (Debian's own file would also
-        // read mariadb.conf.d, whose bind-address=127.0.0.1 no image applies).
+        // As in the mariadb image, whose my.cnf reads conf.d last and whose packaged
+        // bind-address is commented out; Debian's own my.cnf would let mariadb.conf.d's
+        // bind-address=127.0.0.1 win over conf.d.
         fs.writeFileSync(path.join(this.workDir, "my.cnf"), "[client-server]\n!includedir /etc/mysql/conf.d/\n", { mode: 0o644 });
         for (const mountPoint of ["/var/lib/mysql", "/etc/mysql/conf.d", "/run/mysqld"]) {
             fs.mkdirSync(mountPoint, { recursive: true });
