@@ -89,6 +89,25 @@ describe("data plane: cloning a replica from its peer", function () {
         assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
     });
 
+    it("6b. a stream cut at the donor (its backup process killed) is detected and the clone retried", async function () {
+        await cluster.stopPod(2);
+        cluster.deleteVolume(2);
+        const staging = path.join(cluster.dataDir(2), ".pod-clone-staging");
+        const starting = cluster.startPod(2);
+        await waitFor("the clone to be halfway", 60000, async () => (directoryBytes(staging) >= 40 * 1024 * 1024 ? true : undefined), 10);
+        const senders = cluster.containerProcesses(1, "clone-server").filter((p) => p.command === "mariabackup");
+        assert.strictEqual(senders.length, 1, `expected one mariabackup in pod 1's clone-server, found ${JSON.stringify(senders)}`);
+        process.kill(senders[0].pid, "SIGKILL");
+        await starting;
+
+        const log = cluster.logs(2, "clone-from-peer").split("attempt 1/").pop() ?? "";
+        assert.match(log, /(receiving from mysql-1\.mysql:3307 failed|the stream from mysql-1\.mysql:3307 ended before a complete backup)/);
+        assert.match(log, /attempt 2\/\d+: cloning from mysql-1\.mysql:3307/);
+        assert.match(log, /clone complete/);
+        await assertEqualToPrimary(cluster, 2);
+        assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
+    });
+
     it("8. a clone started before the peer's sidecar listens retries and succeeds without help", async function () {
         await cluster.stopContainer(2, "clone-server");
         await cluster.sql(0, "INSERT INTO test.messages VALUES ('before pod 3');");

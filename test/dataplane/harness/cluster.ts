@@ -29,6 +29,7 @@
  *   killServer(n, signal)                signal the server process; it is restarted like a container
  *   killContainer(n, name, signal)       signal all processes of a main container; it is restarted
  *   killInit(n, signal)                  signal the init container that is running now
+ *   containerProcesses(n, name) (sync)   pid and command of each process of a main container
  *   stopContainer(n, name) / startContainer(n, name)
  *   deleteVolume(n)                      empty pod n's data volume (pod must be stopped)
  *   sql(n, query, account?)              rows as string[][] over TCP from the client namespace
@@ -461,6 +462,27 @@ export class Cluster {
         if (!child) throw new Error(`pod ${n}: container ${name} is not running`);
         signalGroup(child, signal);
         await exited(child);
+    }
+
+    /** The processes of a main container (its process group), e.g. to find one to kill. */
+    containerProcesses(n: number, name: ContainerName): { pid: number; command: string }[] {
+        const pgid = this.pod(n).containers.get(name)?.child?.pid;
+        if (pgid === undefined) return [];
+        const found: { pid: number; command: string }[] = [];
+        for (const entry of fs.readdirSync("/proc")) {
+            if (!/^\d+$/.test(entry)) continue;
+            try {
+                const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+                // Fields after the parenthesised command: state, ppid, pgrp, ...
+                const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+                if (Number(fields[2]) === pgid) {
+                    found.push({ pid: Number(entry), command: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) });
+                }
+            } catch {
+                // The process ended while we looked.
+            }
+        }
+        return found;
     }
 
     /** Signals the init container that runs now in pod n (e.g. to interrupt a clone). */
