@@ -304,7 +304,8 @@ export class Cluster {
             // Last: the sources above may live under the host's /tmp.
             `mount --bind ${q(dirs.tmp)} /tmp`,
             "mount -o remount,bind,ro /",
-            `exec setpriv --reuid=${this.ids.uid} --regid=${this.ids.gid} --clear-groups --no-new-privs ` +
+            // Only the contract's environment: drop what this root shell itself exported.
+            `exec env -u PWD -u OLDPWD -u SHLVL -u _ setpriv --reuid=${this.ids.uid} --regid=${this.ids.gid} --clear-groups --no-new-privs ` +
                 `--inh-caps=-all --bounding-set=-all -- ${argv.map(q).join(" ")}`,
         ].join("\n");
     }
@@ -316,7 +317,7 @@ export class Cluster {
         const child = startProcess(
             "nsenter",
             ["-t", String(pod.holder.pid), "-n", "-u", "--", "unshare", "--mount", "--propagation", "private", "--",
-                "bash", "-c", this.containerShell(dirs, argv)],
+                "bash", "--norc", "--noprofile", "-c", this.containerShell(dirs, argv)],
             { env: this.env(this.podName(n)), stdio: ["ignore", log, log] },
         );
         fs.closeSync(log);
@@ -551,7 +552,8 @@ export class Cluster {
         const shell = `hostname "$1"\n` + this.containerShell(dirs, ["bash", "-c", options.command]);
         const env: NodeJS.ProcessEnv = { ...this.env(options.hostname), ...options.env };
         for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-        const result = await run("unshare", ["--uts", "--mount", "--propagation", "private", "--", "bash", "-c", shell, "bash", options.hostname], {
+        // --norc: bash would read root's ~/.bashrc when stdin is a socket, as Node's pipes are.
+        const result = await run("unshare", ["--uts", "--mount", "--propagation", "private", "--", "bash", "--norc", "--noprofile", "-c", shell, "bash", options.hostname], {
             env,
             timeoutMs: 120000,
         });
