@@ -1,0 +1,258 @@
+/**
+ * Seeding a replica against the raw limit: the clone the pod scripts do today (a new pod 1
+ * cloning from pod 0 through the harness), a plain file copy of the same datadir on the
+ * same disk, and transfer variants run beside the scripts (same namespaces, same bridge,
+ * same tools) to find what would bring the clone closer to the copy.
+ *
+ * Page cache: this machine does not let even root write /proc/sys/vm/drop_caches, so before
+ * every timed run the source datadir's files are evicted one by one (posix_fadvise
+ * DONTNEED through `dd iflag=nocache`) and their residency is checked with fincore: both
+ * sides read a cold source. Both sides also end with `sync`, so both pay for their writes
+ * (the clone script syncs before writing its marker).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Cluster } from "../test/dataplane/harness/cluster";
+import { exited, run, sleep } from "../test/dataplane/harness/process";
+import { phaseTimes } from "./timeline";
+import { finished, hostOk, MysqlIds, runScript, spawnScript } from "./shell";
+
+const VARIANT_PORT = 3317;
+
+function filesUnder(dir: string): string[] {
+    const out: string[] = [];
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, entry.name);
+        if (entry.isDirectory()) out.push(...filesUnder(p));
+        else if (entry.isFile()) out.push(p);
+    }
+    return out;
+}
+
+export function directoryBytes(dir: string): number {
+    return filesUnder(dir).reduce((sum, f) => sum + fs.statSync(f).size, 0);
+}
+
+/** Evicts a directory's files from the page cache; returns the bytes still resident after. */
+export async function evict(dir: string): Promise<number> {
+    await hostOk("sync", []);
+    const files = filesUnder(dir);
+    for (const f of files) await run("dd", [`if=${f}`, "iflag=nocache", "count=0", "status=none"]);
+    let resident = 0;
+    for (let i = 0; i < files.length; i += 200) {
+        const r = await run("fincore", ["--bytes", "--noheadings", "--output", "RES", ...files.slice(i, i + 200)]);
+        for (const line of r.stdout.split("\n")) if (line.trim() !== "") resident += Number(line.trim());
+    }
+    return resident;
+}
+
+export interface CopyResult {
+    seconds: number;
+    bytes: number;
+    residentBeforeBytes: number;
+}
+
+/** `cp -a` of pod 0's datadir to a scratch directory on the same disk, then `sync`; cold source. */
+export async function copyDatadir(cluster: Cluster, scratchDir: string): Promise<CopyResult> {
+    const source = cluster.dataDir(0);
+    const target = path.join(scratchDir, "copy");
+    fs.rmSync(target, { recursive: true, force: true });
+    const residentBeforeBytes = await evict(source);
+    const start = performance.now();
+    await hostOk("cp", ["-a", source, target]);
+    await hostOk("sync", []);
+    const seconds = (performance.now() - start) / 1000;
+    const bytes = directoryBytes(target);
+    fs.rmSync(target, { recursive: true, force: true });
+    return { seconds, bytes, residentBeforeBytes };
+}
+
+export interface CloneResult {
+    /** clone-from-peer container start to exit, from the harness's events. */
+    seconds: number;
+    /** Bytes the script reports it received. */
+    receivedBytes: number;
+    /** Seconds the script reports for receiving. */
+    receiveSeconds: number;
+    rowsOnReplica: number;
+    residentBeforeBytes: number;
+}
+
+/** Pod 1 on an empty volume clones from pod 0 with the real scripts; checked, then removed. */
+export async function cloneWithScripts(cluster: Cluster, expectRows: () => Promise<number>, countRows: (n: number) => Promise<number>): Promise<CloneResult> {
+    if (cluster.isRunning(1)) throw new Error("pod 1 must not run before the clone benchmark");
+    cluster.deleteVolume(1);
+    const residentBeforeBytes = await evict(cluster.dataDir(0));
+    const logBefore = cluster.logs(1, "clone-from-peer").length;
+    await cluster.startPod(1, { readyTimeoutMs: 600000 });
+    const phases = phaseTimes(cluster).get(1);
+    const start = phases?.containerStart.get("clone-from-peer");
+    const end = phases?.containerExit.get("clone-from-peer");
+    if (start === undefined || end === undefined) throw new Error("no clone-from-peer start/exit in the harness events for pod 1");
+    const log = cluster.logs(1, "clone-from-peer").slice(logBefore);
+    const received = /received (\d+) bytes from \S+ in (\d+) ?(ms|s)\b/.exec(log);
+    if (!received) throw new Error(`clone-from-peer did not report what it received:\n${log}`);
+    await cluster.waitCaughtUp(1, 120000);
+    const rowsOnReplica = await countRows(1);
+    const expected = await expectRows();
+    if (rowsOnReplica !== expected) throw new Error(`the clone holds ${rowsOnReplica} rows, the primary ${expected}`);
+    await cluster.stopPod(1);
+    cluster.deleteVolume(1);
+    return { seconds: (end - start) / 1000, receivedBytes: Number(received[1]), receiveSeconds: Number(received[2]) / (received[3] === "ms" ? 1000 : 1), rowsOnReplica, residentBeforeBytes };
+}
+
+/** A way to move a backup from pod 0 into a directory, as clone-from-peer would. */
+export interface Variant {
+    name: string;
+    description: string;
+    /** Sender command line(s) after the backup; `$BACKUP` is the mariabackup command. */
+    sender: string;
+    /** Receiver pipeline ending in mbstream; `$DEST` is the target directory. */
+    receiver: string;
+    /** Extra mariabackup --backup options. */
+    backupOptions: string;
+}
+
+const CLIENT_ADDRESS_PLACEHOLDER = "$RECEIVER";
+
+/** The transfer variants tried. The first one is what the scripts do today. */
+export const VARIANTS: Variant[] = [
+    {
+        name: "today",
+        description: "the scripts' pipeline: mariabackup --stream | ncat, ncat --recv-only | mbstream -x, single stream",
+        backupOptions: "",
+        sender: `$BACKUP | ncat --send-only ${CLIENT_ADDRESS_PLACEHOLDER} ${VARIANT_PORT}`,
+        receiver: `ncat --listen --recv-only ${VARIANT_PORT} | mbstream -x -C "$DEST"`,
+    },
+    {
+        name: "parallel4",
+        description: "as today, with mariabackup --parallel=4 (copies the table files concurrently)",
+        backupOptions: "--parallel=4",
+        sender: `$BACKUP | ncat --send-only ${CLIENT_ADDRESS_PLACEHOLDER} ${VARIANT_PORT}`,
+        receiver: `ncat --listen --recv-only ${VARIANT_PORT} | mbstream -x -C "$DEST"`,
+    },
+    {
+        name: "socat-1m",
+        description: "socat with 1 MiB buffers instead of ncat on both ends, single stream",
+        backupOptions: "",
+        sender: `$BACKUP | socat -u -b 1048576 STDIN TCP:${CLIENT_ADDRESS_PLACEHOLDER}:${VARIANT_PORT}`,
+        receiver: `socat -u -b 1048576 TCP-LISTEN:${VARIANT_PORT},reuseaddr STDOUT | mbstream -x -C "$DEST"`,
+    },
+    {
+        name: "socat-1m-parallel4",
+        description: "socat with 1 MiB buffers and mariabackup --parallel=4",
+        backupOptions: "--parallel=4",
+        sender: `$BACKUP | socat -u -b 1048576 STDIN TCP:${CLIENT_ADDRESS_PLACEHOLDER}:${VARIANT_PORT}`,
+        receiver: `socat -u -b 1048576 TCP-LISTEN:${VARIANT_PORT},reuseaddr STDOUT | mbstream -x -C "$DEST"`,
+    },
+    {
+        name: "socat-1m-parallel4-x2",
+        description: "socat with 1 MiB buffers, mariabackup --parallel=4, and mbstream -x --parallel=2 writing the files",
+        backupOptions: "--parallel=4",
+        sender: `$BACKUP | socat -u -b 1048576 STDIN TCP:${CLIENT_ADDRESS_PLACEHOLDER}:${VARIANT_PORT}`,
+        receiver: `socat -u -b 1048576 TCP-LISTEN:${VARIANT_PORT},reuseaddr STDOUT | mbstream -x --parallel=2 -C "$DEST"`,
+    },
+    {
+        name: "lz4",
+        description: "as today, the stream compressed with lz4 -1 on the sender and decompressed on the receiver",
+        backupOptions: "",
+        sender: `$BACKUP | lz4 -1 -q | ncat --send-only ${CLIENT_ADDRESS_PLACEHOLDER} ${VARIANT_PORT}`,
+        receiver: `ncat --listen --recv-only ${VARIANT_PORT} | lz4 -d -q | mbstream -x -C "$DEST"`,
+    },
+    {
+        name: "fsync-read",
+        description: "as today, mariabackup reading through the page cache (--innodb-flush-method=fsync instead of O_DIRECT reads)",
+        backupOptions: "--innodb-flush-method=fsync",
+        sender: `$BACKUP | ncat --send-only ${CLIENT_ADDRESS_PLACEHOLDER} ${VARIANT_PORT}`,
+        receiver: `ncat --listen --recv-only ${VARIANT_PORT} | mbstream -x -C "$DEST"`,
+    },
+];
+
+export interface VariantResult {
+    name: string;
+    description: string;
+    seconds: number;
+    transferSeconds: number;
+    prepareSeconds: number;
+    bytes: number;
+    ratioToCopy?: number;
+}
+
+function q(s: string): string {
+    return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * One variant: the receiver in the client namespace writes to a scratch directory on the
+ * same filesystem as the volumes; the sender runs inside pod 0's clone-server container (its
+ * mounts, its backup option file, as the script's `stream` does); then prepare and sync.
+ */
+export async function runVariant(cluster: Cluster, ids: MysqlIds, scratchDir: string, variant: Variant, receiverAddress: string): Promise<VariantResult> {
+    const dest = path.join(scratchDir, `variant-${variant.name}`);
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.mkdirSync(dest, { recursive: true });
+    fs.chownSync(dest, ids.uid, ids.gid);
+    await evict(cluster.dataDir(0));
+    // Inside the pod: /tmp is the pod's own; the log is read back through its host path.
+    const senderLog = `/tmp/bench-sender-${variant.name}.log`;
+    const senderLogOnHost = path.join(cluster.workDir, "pods", cluster.podName(0), "tmp", path.basename(senderLog));
+
+    const receiver = spawnScript(cluster, ids, { client: true }, `DEST=${q(dest)}\n${variant.receiver}`, ["ignore", "pipe", "pipe"]);
+    let receiverErr = "";
+    receiver.stderr?.on("data", (d) => (receiverErr += d));
+    // The listener must be up before the sender connects (not timed: it is not part of a clone).
+    await waitListening(cluster, ids, VARIANT_PORT);
+    const backup =
+        `mariabackup --defaults-extra-file=/run/mysqld/backup.cnf --socket=/run/mysqld/mysqld.sock --backup --slave-info ` +
+        `--stream=xbstream --datadir=/var/lib/mysql --target-dir="$work" ${variant.backupOptions} 2>${senderLog}`;
+    const start = performance.now();
+    const sender = spawnScript(
+        cluster,
+        ids,
+        { pod: 0, container: "clone-server" },
+        `work=$(mktemp -d /tmp/bench-backup.XXXXXX)\ntrap 'rm -rf "$work"' EXIT\n` +
+            variant.sender.replace("$BACKUP", backup).split(CLIENT_ADDRESS_PLACEHOLDER).join(receiverAddress),
+        ["ignore", "pipe", "pipe"],
+    );
+    await finished(sender, `sender of variant ${variant.name}`).catch((e: Error) => {
+        const tail = fs.existsSync(senderLogOnHost) ? fs.readFileSync(senderLogOnHost, "utf8").trim().split("\n").slice(-8).join("\n") : "";
+        throw new Error(`${e.message}:\n${tail}`);
+    });
+    await exited(receiver);
+    if (receiver.exitCode !== 0) throw new Error(`receiver of variant ${variant.name} failed (${receiver.exitCode ?? receiver.signalCode}): ${receiverErr.trim()}`);
+    const transferSeconds = (performance.now() - start) / 1000;
+    if (!fs.readFileSync(path.join(dest, "xtrabackup_checkpoints"), "utf8").includes("backup_type = full-backuped")) {
+        throw new Error(`variant ${variant.name}: the received backup is incomplete`);
+    }
+    const prepareStart = performance.now();
+    await runScript(cluster, ids, { client: true }, `mariabackup --no-defaults --prepare --target-dir=${q(dest)} 2>/dev/null`);
+    await hostOk("sync", []);
+    const end = performance.now();
+    const bytes = directoryBytes(dest);
+    fs.rmSync(dest, { recursive: true, force: true });
+    return {
+        name: variant.name,
+        description: variant.description,
+        seconds: (end - start) / 1000,
+        transferSeconds,
+        prepareSeconds: (end - prepareStart) / 1000,
+        bytes,
+    };
+}
+
+/** The client namespace's address on the bridge (where variant receivers listen). */
+export async function clientAddress(cluster: Cluster, ids: MysqlIds): Promise<string> {
+    const out = await runScript(cluster, ids, { client: true }, "ip -4 -o addr show dev eth0");
+    const match = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out);
+    if (!match) throw new Error(`no IPv4 address on the client namespace's eth0: ${out}`);
+    return match[1];
+}
+
+async function waitListening(cluster: Cluster, ids: MysqlIds, port: number): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+        const out = await runScript(cluster, ids, { client: true }, `ss -Hltn 'sport = :${port}'`);
+        if (out.trim() !== "") return;
+        await sleep(25);
+    }
+    throw new Error(`the variant receiver did not listen on port ${port}`);
+}
