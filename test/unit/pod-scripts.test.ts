@@ -49,6 +49,15 @@ describe("pod scripts: engine selection", function () {
         assert.match(missing.stderr, /missing or empty environment variable\(s\): MYSQL_ENGINE/);
     });
 
+    it("names every missing tool and every missing or empty variable", function () {
+        const tools = bash("mariadb", "require_tools bash no-such-tool-a ls no-such-tool-b");
+        assert.strictEqual(tools.code, 1);
+        assert.match(tools.stderr, /missing tool\(s\) in this image: no-such-tool-a no-such-tool-b$/m);
+        const env = bash("mariadb", "EMPTY_ONE= require_env MYSQL_ENGINE EMPTY_ONE UNSET_ONE");
+        assert.strictEqual(env.code, 1);
+        assert.match(env.stderr, /missing or empty environment variable\(s\): EMPTY_ONE UNSET_ONE$/m);
+    });
+
     it("names each engine's programs in its own file", function () {
         const names = (engine: string) =>
             bash(engine, 'printf "%s " "$ENGINE_SERVER" "$ENGINE_CLIENT" "$ENGINE_ADMIN" "$ENGINE_BACKUP" "$ENGINE_XBSTREAM"').stdout.trim();

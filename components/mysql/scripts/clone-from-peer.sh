@@ -17,7 +17,7 @@ readonly CLONE_RETRY_SECONDS=3
 load_engine
 require_env PEER_SERVICE CLONE_PORT
 [[ $CLONE_PORT =~ ^[0-9]+$ ]] || die "CLONE_PORT '$CLONE_PORT' is not a port number"
-require_tools uname ncat find wc du mv mkdir mktemp sync date grep "$ENGINE_XBSTREAM" "$ENGINE_BACKUP"
+require_tools uname ncat find wc du mv mkdir rmdir mktemp sync sleep date grep "$ENGINE_XBSTREAM" "$ENGINE_BACKUP"
 parse_pod_identity
 
 if ((ORDINAL == 0)); then

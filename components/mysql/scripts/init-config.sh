@@ -7,7 +7,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-require_tools uname cp mv mktemp find date
+require_tools uname cp mv rm mktemp find date
 
 parse_pod_identity
 if ((ORDINAL == 0)); then role=primary; else role=replica; fi

@@ -27,7 +27,7 @@ fi
 
 require_env PEER_SERVICE CLONE_PORT MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWORD BACKUP_USER BACKUP_PASSWORD
 [[ $CLONE_PORT =~ ^[0-9]+$ ]] || die "CLONE_PORT '$CLONE_PORT' is not a port number"
-require_tools uname ncat mktemp mv rm sync date "$ENGINE_CLIENT" "$ENGINE_ADMIN" "$ENGINE_BACKUP"
+require_tools uname id ncat mktemp mv rm sync sleep date "$ENGINE_CLIENT" "$ENGINE_ADMIN" "$ENGINE_BACKUP"
 parse_pod_identity
 
 write_client_option_file "$BACKUP_OPTION_FILE" "$BACKUP_USER" "$BACKUP_PASSWORD"
