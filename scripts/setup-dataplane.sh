@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `npm run test:dataplane` and the shellcheck unit test need, from Debian's
-# packages: MariaDB 10.11 server/client/backup, ncat, shellcheck, iproute2, util-linux.
+# packages: MariaDB 10.11 server/client/backup, ncat and socat, shellcheck, iproute2, util-linux.
 # Idempotent. The package's own mariadb service must not stay running: the tests start
 # their own servers in private namespaces, and a packaged one would only waste memory.
 set -euo pipefail
@@ -10,7 +10,7 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-packages=(mariadb-server mariadb-client mariadb-backup ncat shellcheck iproute2 util-linux procps)
+packages=(mariadb-server mariadb-client mariadb-backup ncat socat shellcheck iproute2 util-linux procps)
 
 missing=()
 for p in "${packages[@]}"; do

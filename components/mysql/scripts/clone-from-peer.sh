@@ -17,7 +17,8 @@ readonly CLONE_RETRY_SECONDS=3
 load_engine
 require_env PEER_SERVICE CLONE_PORT
 [[ $CLONE_PORT =~ ^[0-9]+$ ]] || die "CLONE_PORT '$CLONE_PORT' is not a port number"
-require_tools uname ncat find wc du mv mkdir rmdir mktemp sync sleep date grep "$ENGINE_XBSTREAM" "$ENGINE_BACKUP"
+require_tools uname find wc du mv mkdir rmdir mktemp sync sleep date grep "$ENGINE_XBSTREAM" "$ENGINE_BACKUP"
+choose_transfer_tool
 parse_pod_identity
 
 if ((ORDINAL == 0)); then
@@ -36,9 +37,7 @@ donor=$(donor_host)
 clone_once() {
   local start=$SECONDS started_us=${EPOCHREALTIME//[!0-9]/} bytes elapsed_ms position
   mkdir -p "$CLONE_STAGING" || return 1
-  # Bounded connect, and a donor that stops sending for 10 minutes counts as failed.
-  if ! ncat --recv-only --wait 10s --idle-timeout 600s "$donor" "$CLONE_PORT" |
-    "$ENGINE_XBSTREAM" -x -C "$CLONE_STAGING"; then
+  if ! receive_stream "$donor" "$CLONE_PORT" | "$ENGINE_XBSTREAM" -x -C "$CLONE_STAGING"; then
     log "receiving from $donor:$CLONE_PORT failed"
     return 1
   fi

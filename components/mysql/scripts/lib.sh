@@ -114,6 +114,41 @@ wait_for_local_server() {
   done
 }
 
+# The byte mover between peers: ncat (as in the tutorial's image) or socat (which the
+# official mariadb image ships instead). Sets TRANSFER_TOOL, or fails naming both.
+choose_transfer_tool() {
+  local tool
+  for tool in ncat socat; do
+    if command -v "$tool" >/dev/null 2>&1; then
+      TRANSFER_TOOL=$tool
+      return 0
+    fi
+  done
+  die "missing tool(s) in this image: ncat or socat (one is needed to stream backups between pods)"
+}
+
+# Copies what host:port sends to stdout. Connecting gives up after 10 s, and a peer that
+# sends nothing for 10 minutes counts as failed.
+receive_stream() {
+  local host=$1 port=$2
+  case $TRANSFER_TOOL in
+    ncat) ncat --recv-only --wait 10s --idle-timeout 600s "$host" "$port" ;;
+    socat) socat -u -T 600 "TCP:$host:$port,connect-timeout=10" STDOUT ;;
+  esac
+}
+
+# Serves forever on port: each connection, one at a time, gets the output of `bash <command...>`.
+serve_stream() {
+  local port=$1 command
+  shift
+  printf -v command '%q ' bash "$@"
+  case $TRANSFER_TOOL in
+    ncat) exec ncat --listen --keep-open --send-only --max-conns=1 "$port" -c "$command" ;;
+    # -U: bytes flow from the command to the client only; max-children=1 as ncat's max-conns.
+    socat) exec socat -U "TCP-LISTEN:$port,reuseaddr,fork,max-children=1" "SYSTEM:${command% }" ;;
+  esac
+}
+
 # Runs the client as root over TCP on the pod's loopback, as an application would connect.
 root_client_tcp() {
   write_client_option_file "$ROOT_OPTION_FILE" root "$MYSQL_ROOT_PASSWORD"

@@ -4,7 +4,7 @@
 # the pending-position file is removed only after that succeeded, and replication is
 # (re)started on every sidecar start, which is harmless when it already runs. Then serves
 # one full backup per connection on $CLONE_PORT to the next pod's clone-from-peer.
-# `serve-backups.sh stream` is the per-connection command that ncat runs.
+# `serve-backups.sh stream` is the per-connection command that ncat or socat runs.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,7 +27,8 @@ fi
 
 require_env PEER_SERVICE CLONE_PORT MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWORD BACKUP_USER BACKUP_PASSWORD
 [[ $CLONE_PORT =~ ^[0-9]+$ ]] || die "CLONE_PORT '$CLONE_PORT' is not a port number"
-require_tools uname id ncat mktemp mv rm sync sleep date "$ENGINE_CLIENT" "$ENGINE_ADMIN" "$ENGINE_BACKUP"
+require_tools uname id mktemp mv rm sync sleep date "$ENGINE_CLIENT" "$ENGINE_ADMIN" "$ENGINE_BACKUP"
+choose_transfer_tool
 parse_pod_identity
 
 write_client_option_file "$BACKUP_OPTION_FILE" "$BACKUP_USER" "$BACKUP_PASSWORD"
@@ -46,5 +47,4 @@ if ((ORDINAL > 0)); then
 fi
 
 log "serving backups on port $CLONE_PORT"
-exec ncat --listen --keep-open --send-only --max-conns=1 "$CLONE_PORT" \
-  -c "bash $(printf '%q' "$SCRIPTS_DIR/serve-backups.sh") stream"
+serve_stream "$CLONE_PORT" "$SCRIPTS_DIR/serve-backups.sh" stream

@@ -1,0 +1,127 @@
+/**
+ * The byte mover between pods (lib.sh: choose_transfer_tool, serve_stream, receive_stream),
+ * with each tool an image may ship: ncat (the tutorial's) and socat (the official mariadb
+ * image's). Real listeners on loopback, real transfers; the data-plane suite then runs the
+ * whole clone with ncat against MariaDB.
+ */
+import * as assert from "assert";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+
+const LIB = path.resolve(__dirname, "../../components/mysql/scripts/lib.sh");
+
+// What lib.sh itself needs, in every image.
+const BASE_TOOLS = ["bash", "dirname", "basename", "date", "cat"];
+
+/** A PATH holding only the base commands and the named ones (symlinks to the machine's). */
+function pathWith(dir: string, tools: string[]): string {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const tool of [...BASE_TOOLS, ...tools]) {
+        const found = spawnSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+        assert.ok(found, `${tool} is installed (bash scripts/setup-dataplane.sh installs ncat and socat)`);
+        fs.symlinkSync(found, path.join(dir, tool));
+    }
+    return dir;
+}
+
+function libBash(snippet: string, env: NodeJS.ProcessEnv) {
+    return ["-c", `set -euo pipefail; source ${JSON.stringify(LIB)}; ${snippet}`, env] as const;
+}
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+        server.on("error", reject);
+    });
+}
+
+async function waitForListener(port: number): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+        const open = await new Promise<boolean>((resolve) => {
+            const socket = net.connect(port, "127.0.0.1");
+            socket.once("connect", () => {
+                socket.destroy();
+                resolve(true);
+            });
+            socket.once("error", () => resolve(false));
+        });
+        if (open) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`nothing listens on ${port}`);
+}
+
+describe("pod scripts: streaming between peers", function () {
+    let work: string;
+    const servers: ChildProcess[] = [];
+
+    beforeEach(() => {
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "transfer-test-"));
+    });
+    afterEach(() => {
+        for (const server of servers.splice(0)) {
+            if (server.exitCode === null && server.pid) process.kill(server.pid, "SIGKILL");
+        }
+        fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    for (const tool of ["ncat", "socat"]) {
+        it(`serves and receives a backup stream byte for byte with only ${tool} in the image`, async function () {
+            const bin = pathWith(path.join(work, "bin"), [tool]);
+            const payload = path.join(work, "payload");
+            fs.writeFileSync(payload, crypto.randomBytes(3 * 1024 * 1024));
+            // The per-connection command, like `serve-backups.sh stream`.
+            const producer = path.join(work, "producer.sh");
+            fs.writeFileSync(producer, `cat ${JSON.stringify(payload)}\n`);
+            const port = await freePort();
+            const env = { PATH: bin };
+
+            const [flag, script] = libBash(`choose_transfer_tool; serve_stream ${port} ${JSON.stringify(producer)}`, env);
+            const server = spawn("bash", [flag, script], { env, stdio: "ignore" });
+            servers.push(server);
+            await waitForListener(port);
+
+            // Two clones one after the other: the listener keeps serving.
+            for (let clone = 0; clone < 2; clone++) {
+                const [f, s] = libBash(`choose_transfer_tool; receive_stream 127.0.0.1 ${port}`, env);
+                const received = spawnSync("bash", [f, s], { env, maxBuffer: 16 * 1024 * 1024 });
+                assert.strictEqual(received.status, 0, received.stderr?.toString());
+                assert.ok(received.stdout.equals(fs.readFileSync(payload)), `clone ${clone} received every byte`);
+            }
+        });
+
+        it(`fails, rather than hangs, when no peer listens (${tool})`, async function () {
+            const bin = pathWith(path.join(work, "bin"), [tool]);
+            const port = await freePort();
+            const [f, s] = libBash(`choose_transfer_tool; receive_stream 127.0.0.1 ${port}`, { PATH: bin });
+            const received = spawnSync("bash", [f, s], { env: { PATH: bin }, timeout: 30000 });
+            assert.notStrictEqual(received.status, 0);
+            assert.strictEqual(received.signal, null, "it ended by itself");
+        });
+    }
+
+    it("prefers ncat when both are there", function () {
+        const bin = pathWith(path.join(work, "bin"), ["ncat", "socat"]);
+        const [f, s] = libBash("choose_transfer_tool; printf %s \"$TRANSFER_TOOL\"", { PATH: bin });
+        assert.strictEqual(spawnSync("bash", [f, s], { env: { PATH: bin }, encoding: "utf8" }).stdout, "ncat");
+    });
+
+    it("names both tools when the image has neither", function () {
+        const bin = pathWith(path.join(work, "bin"), []);
+        const [f, s] = libBash("choose_transfer_tool", { PATH: bin });
+        const result = spawnSync("bash", [f, s], { env: { PATH: bin }, encoding: "utf8" });
+        assert.strictEqual(result.status, 1);
+        assert.match(
+            result.stderr,
+            /ERROR: missing tool\(s\) in this image: ncat or socat \(one is needed to stream backups between pods\)$/m,
+        );
+    });
+});
