@@ -10,6 +10,7 @@
 import { ChildProcess } from "child_process";
 import { Cluster } from "../test/dataplane/harness/cluster";
 import { exited, run, signalGroup, sleep, startProcess } from "../test/dataplane/harness/process";
+import { flushClientNeighbours, stableClientArgs } from "./shell";
 
 const DATABASE = "benchlag";
 const PAYLOAD_BYTES = 1000;
@@ -24,7 +25,7 @@ class Session {
     private stderr = "";
 
     constructor(cluster: Cluster, n: number) {
-        this.child = startProcess("nsenter", [...cluster.clientArgs(n), "--unbuffered"], { stdio: ["pipe", "pipe", "pipe"] });
+        this.child = startProcess("nsenter", [...stableClientArgs(cluster, n), "--unbuffered"], { stdio: ["pipe", "pipe", "pipe"] });
         this.child.stdout?.on("data", (d) => {
             this.buffer += d;
             const lines = this.buffer.split("\n");
@@ -106,10 +107,15 @@ export async function measureLag(cluster: Cluster, replicas: number[], writesPer
         await session.close();
     });
 
+    // Handled at once: a reader that fails must not crash the process while the writer runs.
+    let readerError: unknown;
+    const readersDone = Promise.all(readers).catch((e) => {
+        readerError = e;
+    });
     const writer = new Session(cluster, 0);
     let seq = 0;
     // Paced by the wall clock, not by timer ticks: a late tick sends what is due.
-    while (Date.now() < writerEnd) {
+    while (Date.now() < writerEnd && readerError === undefined) {
         const due = Math.floor((Date.now() - start) / interval) + 1;
         while (seq < due) {
             seq++;
@@ -121,7 +127,8 @@ export async function measureLag(cluster: Cluster, replicas: number[], writesPer
     writerEnd = Date.now();
     lastSeq = seq;
     reading = false;
-    await Promise.all(readers);
+    await readersDone;
+    if (readerError !== undefined) throw readerError;
 
     const stamped = new Map<number, number>();
     for (const [s, ts] of await cluster.sql(0, `SELECT seq, ts FROM ${DATABASE}.heartbeat ORDER BY seq`)) stamped.set(Number(s), Number(ts) * 1000);
@@ -175,13 +182,14 @@ export async function measureCatchUp(cluster: Cluster, n: number, writes: number
     const statements: string[] = [];
     for (let i = 1; i <= writes; i++) statements.push(`INSERT INTO ${DATABASE}.catchup VALUES (${i}, REPEAT('y', ${PAYLOAD_BYTES}));`);
     const writeStart = Date.now();
-    const r = await run("nsenter", cluster.clientArgs(0), { input: statements.join("\n"), timeoutMs: 1800000 });
+    const r = await run("nsenter", stableClientArgs(cluster, 0), { input: statements.join("\n"), timeoutMs: 1800000 });
     if (r.code !== 0) throw new Error(`writing while pod ${n} was stopped failed: ${r.stderr.trim()}`);
     const writeSeconds = (Date.now() - writeStart) / 1000;
     const target = await cluster.value(0, "SELECT @@gtid_binlog_pos");
 
     const start = Date.now();
     await cluster.startPod(n, { waitReady: false });
+    await flushClientNeighbours(cluster);
     let up: number | undefined;
     for (;;) {
         try {

@@ -34,6 +34,21 @@ export interface TargetCheck {
     why: string;
 }
 
+export interface BringUp {
+    seconds3: number;
+    perPodOverhead: { pod: string; seconds: number }[];
+    pods: PodBringUp[];
+    readyResolutionMs: number;
+    sampleMs: number;
+}
+
+/** A proposed script change, measured with the real scripts patched in the cluster's ConfigMap. */
+export interface ProposalResult {
+    name: string;
+    why: string;
+    diff: string;
+}
+
 export interface Results {
     mode: "full" | "quick";
     startedAt: string;
@@ -42,30 +57,27 @@ export interface Results {
     machine: Machine;
     load: { mean1m: number; max1m: number; samples: number; note: string };
     method: Record<string, string>;
-    bringUp?: {
-        seconds3: number;
-        perPodOverhead: { pod: string; seconds: number }[];
-        pods: PodBringUp[];
-        readyResolutionMs: number;
-        sampleMs: number;
-    };
+    bringUp?: BringUp & { proposed?: BringUp & ProposalResult };
     lag?: LagResult;
     catchUp?: CatchUpResult;
-    clone?: {
-        dataMiB: number;
-        tableDataMiB: number;
-        rows: number;
-        seconds: number;
-        copySeconds: number;
-        copyRunsSeconds: number[];
-        ratioToCopy: number;
-        receivedMiB: number;
-        scaling: ScalingPoint[];
-        variants: VariantResult[];
-        bestVariant?: string;
-    };
+    clone?: CloneResults;
     targets: TargetCheck[];
     failures: { phase: string; error: string }[];
+}
+
+export interface CloneResults {
+    dataMiB: number;
+    tableDataMiB: number;
+    rows: number;
+    seconds: number;
+    copySeconds: number;
+    copyRunsSeconds: number[];
+    ratioToCopy: number;
+    receivedMiB: number;
+    scaling: ScalingPoint[];
+    variants: VariantResult[];
+    bestVariant?: string;
+    proposed?: ProposalResult & { seconds: number; ratioToCopy: number };
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -95,7 +107,8 @@ export function checkTargets(results: Results): TargetCheck[] {
             why:
                 `${split}; the stream is one mariabackup process feeding one TCP connection and one mbstream, ` +
                 `all sharing ${results.machine.cpus} cores with the servers` +
-                (best && best.ratioToCopy !== undefined ? `; best variant '${best.name}': ratio ${fmt(best.ratioToCopy)}` : ""),
+                (best && best.ratioToCopy !== undefined ? `; best variant '${best.name}': ratio ${fmt(best.ratioToCopy)}` : "") +
+                (clone.proposed ? `; the scripts with proposal '${clone.proposed.name}': ratio ${fmt(clone.proposed.ratioToCopy)}` : ""),
         });
     }
     const bringUp = results.bringUp;
@@ -108,7 +121,9 @@ export function checkTargets(results: Results): TargetCheck[] {
             value: `${fmt(worst.overheadSeconds)} s (${worst.pod})`,
             met: worst.overheadSeconds < 1,
             missedBy: worst.overheadSeconds >= 1 ? `${fmt(worst.overheadSeconds - 1)} s over` : undefined,
-            why: `${worst.pod}: ${parts}; Ready is detected to ±${fmt(bringUp.readyResolutionMs, 0)} ms (one probe run)`,
+            why:
+                `${worst.pod}: ${parts}; Ready is detected to ±${fmt(bringUp.readyResolutionMs, 0)} ms (one probe run)` +
+                (bringUp.proposed ? `; with proposal '${bringUp.proposed.name}': worst ${fmt(Math.max(...bringUp.proposed.perPodOverhead.map((p) => p.seconds)))} s` : ""),
         });
     }
     const lag = results.lag;
@@ -142,6 +157,7 @@ export function markdown(results: Results): string {
         rows.push(["clone.seconds", fmt(c.seconds)]);
         rows.push(["clone.copySeconds", `${fmt(c.copySeconds)} (mean of ${c.copyRunsSeconds.map((s) => fmt(s)).join(", ")})`]);
         rows.push(["clone.ratioToCopy", fmt(c.ratioToCopy)]);
+        if (c.proposed) rows.push([`clone.proposed (${c.proposed.name}, real scripts patched)`, `${fmt(c.proposed.seconds)} s, ratio ${fmt(c.proposed.ratioToCopy)}`]);
     }
     const b = results.bringUp;
     if (b) {
@@ -177,11 +193,22 @@ export function markdown(results: Results): string {
         ));
     }
     if (b) {
+        const podRows = (label: string, x: BringUp) =>
+            x.pods.map((p) => [label, p.pod, fmt(p.readySeconds), fmt(p.initConfigSeconds), fmt(p.cloneSeconds), fmt(p.beforeExecSeconds), fmt(p.serverStartSeconds), fmt(p.listeningToReadySeconds), fmt(p.overheadSeconds)]);
         out.push("");
         out.push(table(
-            ["pod", "Ready s", "init-config s", "clone s", "container → exec s", "server start s", "listening → Ready s", "overhead s"],
-            b.pods.map((p) => [p.pod, fmt(p.readySeconds), fmt(p.initConfigSeconds), fmt(p.cloneSeconds), fmt(p.beforeExecSeconds), fmt(p.serverStartSeconds), fmt(p.listeningToReadySeconds), fmt(p.overheadSeconds)]),
+            ["scripts", "pod", "Ready s", "init-config s", "clone s", "container → exec s", "server start s", "listening → Ready s", "overhead s"],
+            [...podRows("today", b), ...(b.proposed ? podRows(`proposal ${b.proposed.name} (all Ready in ${fmt(b.proposed.seconds3)} s)`, b.proposed) : [])],
         ));
+    }
+    for (const proposal of [b?.proposed, c?.proposed]) {
+        if (!proposal) continue;
+        out.push("");
+        out.push(`Proposal '${proposal.name}': ${proposal.why}.`);
+        out.push("");
+        out.push("```diff");
+        out.push(proposal.diff.trimEnd());
+        out.push("```");
     }
     if (results.failures.length > 0) {
         out.push("");

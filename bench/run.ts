@@ -18,21 +18,22 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Cluster } from "../test/dataplane/harness/cluster";
+import { Cluster, CLONE_PORT } from "../test/dataplane/harness/cluster";
 import { Dataset } from "./dataset";
 import { LoadSampler, readMachine } from "./machine";
 import { plotClone } from "./plot";
+import { applyProposal, CLONE_PROPOSAL, FASTER_POLLING, proposalDiff } from "./proposals";
 import { measureCatchUp, measureLag, READER_PAUSE_MS } from "./replication";
-import { checkTargets, markdown, PodBringUp, Results, round, ScalingPoint } from "./report";
+import { BringUp, checkTargets, CloneResults, markdown, PodBringUp, Results, round } from "./report";
 import { mysqlIds, MysqlIds } from "./shell";
 import { phaseTimes, SAMPLE_MS, ServerStartSampler } from "./timeline";
-import { clientAddress, cloneWithScripts, copyDatadir, CopyResult, directoryBytes, runVariant, VariantResult, VARIANTS } from "./transfer";
+import { clientAddress, cloneWithScripts, copyDatadir, directoryBytes, runVariant, VariantResult, VARIANTS, waitListening } from "./transfer";
 
 const MiB = 2 ** 20;
 const quick = process.env.BENCH_QUICK === "1";
 const settings = quick
-    ? { sizesMiB: [16, 32, 64], chunkRows: 4096, writesPerSecond: 50, lagWindowSeconds: 5, catchUpWrites: 500 }
-    : { sizesMiB: [256, 512, 1024], chunkRows: 32768, writesPerSecond: 200, lagWindowSeconds: 60, catchUpWrites: 10000 };
+    ? { sizesMiB: [16, 32, 64], chunkRows: 4096, variantRounds: 1, writesPerSecond: 50, lagWindowSeconds: 5, catchUpWrites: 500 }
+    : { sizesMiB: [256, 512, 1024], chunkRows: 32768, variantRounds: 3, writesPerSecond: 200, lagWindowSeconds: 60, catchUpWrites: 10000 };
 const BENCH_DIR = __dirname;
 const REPO = path.dirname(BENCH_DIR);
 const resultsFile = path.join(BENCH_DIR, quick ? "results.quick.json" : "results.json");
@@ -45,7 +46,7 @@ function progress(message: string): void {
     process.stderr.write(`${new Date().toISOString()} bench: ${message}\n`);
 }
 
-async function bringUp(cluster: Cluster): Promise<NonNullable<Results["bringUp"]>> {
+async function bringUp(cluster: Cluster): Promise<BringUp> {
     const pods = [0, 1, 2];
     const sampler = new ServerStartSampler(cluster, pods);
     sampler.start();
@@ -112,11 +113,10 @@ async function bringUp(cluster: Cluster): Promise<NonNullable<Results["bringUp"]
     };
 }
 
-async function cloneScaling(cluster: Cluster, ids: MysqlIds, scratch: string): Promise<NonNullable<Results["clone"]>> {
+/** Fills `clone` as it goes, so a failure late in the phase keeps what was measured. */
+async function cloneScaling(cluster: Cluster, ids: MysqlIds, scratch: string, clone: CloneResults): Promise<void> {
     for (const n of [2, 1]) if (cluster.isRunning(n)) await cluster.stopPod(n);
     const dataset = await Dataset.create(cluster, scratch, settings.chunkRows);
-    const scaling: ScalingPoint[] = [];
-    let last: { copies: CopyResult[]; clone: Awaited<ReturnType<typeof cloneWithScripts>>; dataBytes: number } | undefined;
     for (const size of settings.sizesMiB) {
         progress(`growing the dataset to ${size} MiB of table data`);
         await dataset.growTo(size * MiB);
@@ -126,38 +126,78 @@ async function cloneScaling(cluster: Cluster, ids: MysqlIds, scratch: string): P
         const dataBytes = directoryBytes(cluster.dataDir(0));
         progress(`datadir ${(dataBytes / MiB).toFixed(0)} MiB: copy, clone, copy`);
         const before = await copyDatadir(cluster, scratch);
-        const clone = await cloneWithScripts(cluster, () => dataset.count(0), (n) => dataset.count(n));
+        const cloned = await cloneWithScripts(cluster, () => dataset.count(0), (n) => dataset.count(n));
         const after = await copyDatadir(cluster, scratch);
         const copySeconds = (before.seconds + after.seconds) / 2;
-        scaling.push({ dataMiB: dataBytes / MiB, seconds: clone.seconds, copySeconds, ratioToCopy: clone.seconds / copySeconds });
-        progress(`clone ${clone.seconds.toFixed(2)} s, copy ${before.seconds.toFixed(2)}/${after.seconds.toFixed(2)} s`);
-        last = { copies: [before, after], clone, dataBytes };
+        clone.scaling.push({ dataMiB: dataBytes / MiB, seconds: cloned.seconds, copySeconds, ratioToCopy: cloned.seconds / copySeconds });
+        Object.assign(clone, {
+            dataMiB: dataBytes / MiB,
+            tableDataMiB: dataset.tableBytes() / MiB,
+            rows: dataset.rows,
+            seconds: cloned.seconds,
+            copySeconds,
+            copyRunsSeconds: [before.seconds, after.seconds],
+            ratioToCopy: cloned.seconds / copySeconds,
+            receivedMiB: cloned.receivedBytes / MiB,
+        });
+        progress(`clone ${cloned.seconds.toFixed(2)} s, copy ${before.seconds.toFixed(2)}/${after.seconds.toFixed(2)} s`);
     }
-    if (!last) throw new Error("no dataset sizes configured");
     await cluster.sql(0, "SET GLOBAL innodb_max_dirty_pages_pct = DEFAULT;");
 
     const address = await clientAddress(cluster, ids);
-    const largest = scaling[scaling.length - 1];
-    const variants: VariantResult[] = [];
-    for (const variant of VARIANTS) {
-        progress(`variant ${variant.name}`);
-        const result = await runVariant(cluster, ids, scratch, variant, address);
-        variants.push({ ...result, ratioToCopy: result.seconds / largest.copySeconds });
+    // Round-robin, so that drifting load from other work on the machine hits every variant alike.
+    const runs = new Map<string, VariantResult[]>();
+    for (let round = 1; round <= settings.variantRounds; round++) {
+        for (const variant of VARIANTS) {
+            progress(`variant ${variant.name}, round ${round}/${settings.variantRounds}`);
+            const result = await runVariant(cluster, ids, scratch, variant, address);
+            runs.set(variant.name, [...(runs.get(variant.name) ?? []), result]);
+        }
     }
-    const best = variants.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-    return {
-        dataMiB: last.dataBytes / MiB,
-        tableDataMiB: dataset.tableBytes() / MiB,
-        rows: dataset.rows,
-        seconds: last.clone.seconds,
-        copySeconds: largest.copySeconds,
-        copyRunsSeconds: last.copies.map((c) => c.seconds),
-        ratioToCopy: largest.ratioToCopy,
-        receivedMiB: last.clone.receivedBytes / MiB,
-        scaling,
-        variants,
-        bestVariant: best.name,
+    for (const variant of VARIANTS) {
+        const list = runs.get(variant.name)!;
+        const seconds = median(list.map((r) => r.seconds));
+        clone.variants.push({
+            name: variant.name,
+            description: variant.description,
+            seconds,
+            runsSeconds: list.map((r) => r.seconds),
+            transferSeconds: median(list.map((r) => r.transferSeconds)),
+            prepareSeconds: median(list.map((r) => r.prepareSeconds)),
+            bytes: list[0].bytes,
+            ratioToCopy: seconds / clone.copySeconds,
+        });
+    }
+    clone.bestVariant = clone.variants.reduce((a, b) => (b.seconds < a.seconds ? b : a)).name;
+
+    progress(`proposal ${CLONE_PROPOSAL.name} with the real scripts`);
+    // The donor's sidecar chose its transfer tool when it started: restart it on the patched ConfigMap.
+    const restartDonorSidecar = async () => {
+        await cluster.stopContainer(0, "clone-server");
+        cluster.startContainer(0, "clone-server");
+        await waitListening(cluster, ids, { pod: 0, container: "clone-server" }, CLONE_PORT);
     };
+    const restore = applyProposal(cluster, CLONE_PROPOSAL);
+    try {
+        await restartDonorSidecar();
+        const cloned = await cloneWithScripts(cluster, () => dataset.count(0), (n) => dataset.count(n));
+        clone.proposed = {
+            name: CLONE_PROPOSAL.name,
+            why: CLONE_PROPOSAL.why,
+            diff: proposalDiff(CLONE_PROPOSAL, REPO),
+            seconds: cloned.seconds,
+            ratioToCopy: cloned.seconds / clone.copySeconds,
+        };
+    } finally {
+        restore();
+        await restartDonorSidecar();
+    }
+}
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Waits until the primary's buffer pool has (almost) no dirty pages left (bounded). */
@@ -241,13 +281,25 @@ async function main(): Promise<number> {
             results.catchUp = await measureCatchUp(c, 2, settings.catchUpWrites);
         });
         await phase("clone", async () => {
-            results.clone = await cloneScaling(c, ids, scratch);
+            results.clone = { dataMiB: 0, tableDataMiB: 0, rows: 0, seconds: 0, copySeconds: 0, copyRunsSeconds: [], ratioToCopy: 0, receivedMiB: 0, scaling: [], variants: [] };
+            await cloneScaling(c, ids, scratch, results.clone);
         });
     } catch (e) {
         results.failures.push({ phase: "cluster", error: e instanceof Error ? e.message : String(e) });
     } finally {
         await cluster?.destroy();
     }
+    await phase("bringUp with proposal", async () => {
+        if (!results.bringUp) throw new Error("no bring-up of today's scripts to compare with");
+        const proposed = await Cluster.create({});
+        try {
+            applyProposal(proposed, FASTER_POLLING);
+            const measured = await bringUp(proposed);
+            results.bringUp.proposed = { name: FASTER_POLLING.name, why: FASTER_POLLING.why, diff: proposalDiff(FASTER_POLLING, REPO), ...measured };
+        } finally {
+            await proposed.destroy();
+        }
+    });
     const finishedAt = new Date();
     results.finishedAt = finishedAt.toISOString();
     results.totalSeconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
@@ -259,7 +311,8 @@ async function main(): Promise<number> {
         note: `sampled every 5 s; the bench itself keeps about 1–2 of the ${machine.cpus} cores busy, the rest is other work on the shared machine`,
     };
     results.targets = checkTargets(results);
-    const rounded = round(results) as Results;
+    const { targets, failures, ...measured } = results;
+    const rounded = round({ ...measured, targets, failures }) as Results;
     fs.writeFileSync(resultsFile, JSON.stringify(rounded, null, 2) + "\n");
     const table = markdown(rounded);
     process.stdout.write(table);

@@ -10,12 +10,13 @@
  * sides read a cold source. Both sides also end with `sync`, so both pay for their writes
  * (the clone script syncs before writing its marker).
  */
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Cluster } from "../test/dataplane/harness/cluster";
 import { exited, run, sleep } from "../test/dataplane/harness/process";
 import { phaseTimes } from "./timeline";
-import { finished, hostOk, MysqlIds, runScript, spawnScript } from "./shell";
+import { finished, flushClientNeighbours, hostOk, MysqlIds, Place, runScript, spawnScript } from "./shell";
 
 const VARIANT_PORT = 3317;
 
@@ -85,6 +86,7 @@ export async function cloneWithScripts(cluster: Cluster, expectRows: () => Promi
     const residentBeforeBytes = await evict(cluster.dataDir(0));
     const logBefore = cluster.logs(1, "clone-from-peer").length;
     await cluster.startPod(1, { readyTimeoutMs: 600000 });
+    await flushClientNeighbours(cluster);
     const phases = phaseTimes(cluster).get(1);
     const start = phases?.containerStart.get("clone-from-peer");
     const end = phases?.containerExit.get("clone-from-peer");
@@ -101,77 +103,111 @@ export async function cloneWithScripts(cluster: Cluster, expectRows: () => Promi
     return { seconds: (end - start) / 1000, receivedBytes: Number(received[1]), receiveSeconds: Number(received[2]) / (received[3] === "ms" ? 1000 : 1), rowsOnReplica, residentBeforeBytes };
 }
 
-/** A way to move a backup from pod 0 into a directory, as clone-from-peer would. */
+/**
+ * A way to move a backup from pod 0 into a directory, as clone-from-peer would. In the
+ * commands, `$BACKUP` is the mariabackup --backup --stream command, `$DEST` the target
+ * directory, `$SENDER`/`$RECEIVER` the addresses of the two ends, `$PORT` the port.
+ */
 export interface Variant {
     name: string;
     description: string;
-    /** Sender command line(s) after the backup; `$BACKUP` is the mariabackup command. */
+    /** Who listens: the sender (as the clone-server sidecar does) or the receiver. */
+    listener: "sender" | "receiver";
     sender: string;
-    /** Receiver pipeline ending in mbstream; `$DEST` is the target directory. */
     receiver: string;
     /** Extra mariabackup --backup options. */
     backupOptions: string;
 }
 
-const CLIENT_ADDRESS_PLACEHOLDER = "$RECEIVER";
+// The scripts' own commands (lib.sh receive_stream / serve_stream), ncat and socat paths.
+const NCAT_SERVER = `ncat --listen --send-only --max-conns=1 $PORT -c "$BACKUP"`;
+const NCAT_CLIENT = `ncat --recv-only --wait 10s --idle-timeout 600s $SENDER $PORT`;
+const socatServer = (buffer: string) => `socat ${buffer} -U TCP-LISTEN:$PORT,reuseaddr SYSTEM:"$BACKUP"`;
+const socatClient = (buffer: string) => `socat ${buffer} -u -T 600 TCP:$SENDER:$PORT,connect-timeout=10 STDOUT`;
+const MiB_BUFFER = "-b 1048576";
 
-/** The transfer variants tried. The first one is what the scripts do today. */
+/** The transfer variants tried. The first one is what the scripts do today (ncat is chosen when the image has it). */
 export const VARIANTS: Variant[] = [
     {
         name: "today",
-        description: "the scripts' pipeline: mariabackup --stream | ncat, ncat --recv-only | mbstream -x, single stream",
+        description: "the scripts with ncat: ncat --listen -c 'mariabackup --stream' on the donor, ncat --recv-only | mbstream -x on the new pod",
+        listener: "sender",
         backupOptions: "",
-        sender: `$BACKUP | ncat --send-only ${CLIENT_ADDRESS_PLACEHOLDER} ${VARIANT_PORT}`,
-        receiver: `ncat --listen --recv-only ${VARIANT_PORT} | mbstream -x -C "$DEST"`,
+        sender: NCAT_SERVER,
+        receiver: `${NCAT_CLIENT} | mbstream -x -C "$DEST"`,
     },
     {
-        name: "parallel4",
-        description: "as today, with mariabackup --parallel=4 (copies the table files concurrently)",
-        backupOptions: "--parallel=4",
-        sender: `$BACKUP | ncat --send-only ${CLIENT_ADDRESS_PLACEHOLDER} ${VARIANT_PORT}`,
-        receiver: `ncat --listen --recv-only ${VARIANT_PORT} | mbstream -x -C "$DEST"`,
+        name: "today-socat",
+        description: "the scripts with socat (their choice when the image has no ncat), socat's default 8 KiB buffer",
+        listener: "sender",
+        backupOptions: "",
+        sender: socatServer(""),
+        receiver: `${socatClient("")} | mbstream -x -C "$DEST"`,
     },
     {
         name: "socat-1m",
-        description: "socat with 1 MiB buffers instead of ncat on both ends, single stream",
+        description: "the scripts' socat commands with -b 1048576 (1 MiB buffer) on both ends",
+        listener: "sender",
         backupOptions: "",
-        sender: `$BACKUP | socat -u -b 1048576 STDIN TCP:${CLIENT_ADDRESS_PLACEHOLDER}:${VARIANT_PORT}`,
-        receiver: `socat -u -b 1048576 TCP-LISTEN:${VARIANT_PORT},reuseaddr STDOUT | mbstream -x -C "$DEST"`,
+        sender: socatServer(MiB_BUFFER),
+        receiver: `${socatClient(MiB_BUFFER)} | mbstream -x -C "$DEST"`,
     },
     {
-        name: "socat-1m-parallel4",
-        description: "socat with 1 MiB buffers and mariabackup --parallel=4",
+        name: "socat-1m-recv",
+        description: "ncat on the donor as today; socat with a 1 MiB buffer on the new pod",
+        listener: "sender",
+        backupOptions: "",
+        sender: NCAT_SERVER,
+        receiver: `${socatClient(MiB_BUFFER)} | mbstream -x -C "$DEST"`,
+    },
+    {
+        name: "devtcp-recv",
+        description: "ncat on the donor as today; mbstream reads the socket itself (bash /dev/tcp), no relay process and no timeouts",
+        listener: "sender",
+        backupOptions: "",
+        sender: NCAT_SERVER,
+        receiver: `mbstream -x -C "$DEST" </dev/tcp/$SENDER/$PORT`,
+    },
+    {
+        name: "parallel4",
+        description: "as today, with mariabackup --parallel=4 (reads the table files concurrently)",
+        listener: "sender",
         backupOptions: "--parallel=4",
-        sender: `$BACKUP | socat -u -b 1048576 STDIN TCP:${CLIENT_ADDRESS_PLACEHOLDER}:${VARIANT_PORT}`,
-        receiver: `socat -u -b 1048576 TCP-LISTEN:${VARIANT_PORT},reuseaddr STDOUT | mbstream -x -C "$DEST"`,
+        sender: NCAT_SERVER,
+        receiver: `${NCAT_CLIENT} | mbstream -x -C "$DEST"`,
     },
     {
         name: "socat-1m-parallel4-x2",
-        description: "socat with 1 MiB buffers, mariabackup --parallel=4, and mbstream -x --parallel=2 writing the files",
+        description: "socat-1m, with mariabackup --parallel=4 and mbstream -x --parallel=2",
+        listener: "sender",
         backupOptions: "--parallel=4",
-        sender: `$BACKUP | socat -u -b 1048576 STDIN TCP:${CLIENT_ADDRESS_PLACEHOLDER}:${VARIANT_PORT}`,
-        receiver: `socat -u -b 1048576 TCP-LISTEN:${VARIANT_PORT},reuseaddr STDOUT | mbstream -x --parallel=2 -C "$DEST"`,
+        sender: socatServer(MiB_BUFFER),
+        receiver: `${socatClient(MiB_BUFFER)} | mbstream -x --parallel=2 -C "$DEST"`,
     },
     {
         name: "lz4",
-        description: "as today, the stream compressed with lz4 -1 on the sender and decompressed on the receiver",
+        description: "as today, the stream compressed with lz4 -1 on the donor and decompressed on the new pod",
+        listener: "sender",
         backupOptions: "",
-        sender: `$BACKUP | lz4 -1 -q | ncat --send-only ${CLIENT_ADDRESS_PLACEHOLDER} ${VARIANT_PORT}`,
-        receiver: `ncat --listen --recv-only ${VARIANT_PORT} | lz4 -d -q | mbstream -x -C "$DEST"`,
+        sender: `ncat --listen --send-only --max-conns=1 $PORT -c "$BACKUP | lz4 -1 -q"`,
+        receiver: `${NCAT_CLIENT} | lz4 -d -q | mbstream -x -C "$DEST"`,
     },
     {
         name: "fsync-read",
-        description: "as today, mariabackup reading through the page cache (--innodb-flush-method=fsync instead of O_DIRECT reads)",
+        description: "as today, mariabackup reading through the page cache (--innodb-flush-method=fsync instead of O_DIRECT)",
+        listener: "sender",
         backupOptions: "--innodb-flush-method=fsync",
-        sender: `$BACKUP | ncat --send-only ${CLIENT_ADDRESS_PLACEHOLDER} ${VARIANT_PORT}`,
-        receiver: `ncat --listen --recv-only ${VARIANT_PORT} | mbstream -x -C "$DEST"`,
+        sender: NCAT_SERVER,
+        receiver: `${NCAT_CLIENT} | mbstream -x -C "$DEST"`,
     },
 ];
 
 export interface VariantResult {
     name: string;
     description: string;
+    /** Median over the rounds (each field on its own). */
     seconds: number;
+    runsSeconds?: number[];
     transferSeconds: number;
     prepareSeconds: number;
     bytes: number;
@@ -197,23 +233,36 @@ export async function runVariant(cluster: Cluster, ids: MysqlIds, scratchDir: st
     const senderLog = `/tmp/bench-sender-${variant.name}.log`;
     const senderLogOnHost = path.join(cluster.workDir, "pods", cluster.podName(0), "tmp", path.basename(senderLog));
 
-    const receiver = spawnScript(cluster, ids, { client: true }, `DEST=${q(dest)}\n${variant.receiver}`, ["ignore", "pipe", "pipe"]);
-    let receiverErr = "";
-    receiver.stderr?.on("data", (d) => (receiverErr += d));
-    // The listener must be up before the sender connects (not timed: it is not part of a clone).
-    await waitListening(cluster, ids, VARIANT_PORT);
     const backup =
         `mariabackup --defaults-extra-file=/run/mysqld/backup.cnf --socket=/run/mysqld/mysqld.sock --backup --slave-info ` +
-        `--stream=xbstream --datadir=/var/lib/mysql --target-dir="$work" ${variant.backupOptions} 2>${senderLog}`;
-    const start = performance.now();
-    const sender = spawnScript(
-        cluster,
-        ids,
-        { pod: 0, container: "clone-server" },
-        `work=$(mktemp -d /tmp/bench-backup.XXXXXX)\ntrap 'rm -rf "$work"' EXIT\n` +
-            variant.sender.replace("$BACKUP", backup).split(CLIENT_ADDRESS_PLACEHOLDER).join(receiverAddress),
-        ["ignore", "pipe", "pipe"],
-    );
+        `--stream=xbstream --datadir=/var/lib/mysql --target-dir=$work ${variant.backupOptions} 2>${senderLog}`;
+    const fill = (command: string) =>
+        command
+            .split("$BACKUP").join(backup)
+            .split("$SENDER").join(cluster.address(0))
+            .split("$RECEIVER").join(receiverAddress)
+            .split("$PORT").join(String(VARIANT_PORT));
+    const startSender = () =>
+        spawnScript(cluster, ids, { pod: 0, container: "clone-server" },
+            `work=$(mktemp -d /tmp/bench-backup.XXXXXX)\ntrap 'rm -rf "$work"' EXIT\n${fill(variant.sender)}`, ["ignore", "pipe", "pipe"]);
+    const startReceiver = () => spawnScript(cluster, ids, { client: true }, `DEST=${q(dest)}\n${fill(variant.receiver)}`, ["ignore", "pipe", "pipe"]);
+    // The listening end is up before the timer starts: listening is not part of a clone.
+    let sender: ChildProcess;
+    let receiver: ChildProcess;
+    let start: number;
+    if (variant.listener === "sender") {
+        sender = startSender();
+        await waitListening(cluster, ids, { pod: 0, container: "clone-server" }, VARIANT_PORT);
+        start = performance.now();
+        receiver = startReceiver();
+    } else {
+        receiver = startReceiver();
+        await waitListening(cluster, ids, { client: true }, VARIANT_PORT);
+        start = performance.now();
+        sender = startSender();
+    }
+    let receiverErr = "";
+    receiver.stderr?.on("data", (d) => (receiverErr += d));
     await finished(sender, `sender of variant ${variant.name}`).catch((e: Error) => {
         const tail = fs.existsSync(senderLogOnHost) ? fs.readFileSync(senderLogOnHost, "utf8").trim().split("\n").slice(-8).join("\n") : "";
         throw new Error(`${e.message}:\n${tail}`);
@@ -248,11 +297,12 @@ export async function clientAddress(cluster: Cluster, ids: MysqlIds): Promise<st
     return match[1];
 }
 
-async function waitListening(cluster: Cluster, ids: MysqlIds, port: number): Promise<void> {
+/** Waits until something listens on the TCP port in that place. */
+export async function waitListening(cluster: Cluster, ids: MysqlIds, place: Place, port: number): Promise<void> {
     for (let i = 0; i < 200; i++) {
-        const out = await runScript(cluster, ids, { client: true }, `ss -Hltn 'sport = :${port}'`);
+        const out = await runScript(cluster, ids, place, `ss -Hltn 'sport = :${port}'`);
         if (out.trim() !== "") return;
         await sleep(25);
     }
-    throw new Error(`the variant receiver did not listen on port ${port}`);
+    throw new Error(`the variant's listening end did not listen on port ${port}`);
 }
