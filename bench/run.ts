@@ -27,7 +27,7 @@ import { measureCatchUp, measureLag, READER_PAUSE_MS } from "./replication";
 import { BringUp, checkTargets, CloneResults, markdown, PodBringUp, Results, round } from "./report";
 import { mysqlIds, MysqlIds } from "./shell";
 import { phaseTimes, SAMPLE_MS, ServerStartSampler } from "./timeline";
-import { clientAddress, cloneWithScripts, copyDatadir, directoryBytes, runVariant, VariantResult, VARIANTS, waitListening } from "./transfer";
+import { clientAddress, cloneWithScripts, copyDatadir, directoryBytes, pageCacheCheck, pipeCopyDatadir, runVariant, VariantResult, VARIANTS, waitListening } from "./transfer";
 
 const MiB = 2 ** 20;
 const quick = process.env.BENCH_QUICK === "1";
@@ -143,6 +143,8 @@ async function cloneScaling(cluster: Cluster, ids: MysqlIds, scratch: string, cl
         progress(`clone ${cloned.seconds.toFixed(2)} s, copy ${before.seconds.toFixed(2)}/${after.seconds.toFixed(2)} s`);
     }
     await cluster.sql(0, "SET GLOBAL innodb_max_dirty_pages_pct = DEFAULT;");
+    const pipeCopies = [await pipeCopyDatadir(cluster, scratch), await pipeCopyDatadir(cluster, scratch)];
+    clone.pipeCopySeconds = (pipeCopies[0].seconds + pipeCopies[1].seconds) / 2;
 
     const address = await clientAddress(cluster, ids);
     // Round-robin, so that drifting load from other work on the machine hits every variant alike.
@@ -168,6 +170,8 @@ async function cloneScaling(cluster: Cluster, ids: MysqlIds, scratch: string, cl
             ratioToCopy: seconds / clone.copySeconds,
         });
     }
+    clone.sourceResidentMiBMax = pageCacheCheck.maxResidentBytes / MiB;
+    clone.evictions = pageCacheCheck.evictions;
     clone.bestVariant = clone.variants.reduce((a, b) => (b.seconds < a.seconds ? b : a)).name;
 
     progress(`proposal ${CLONE_PROPOSAL.name} with the real scripts`);
@@ -238,7 +242,8 @@ async function main(): Promise<number> {
         method: {
             pageCache:
                 "cold source on both sides: /proc/sys/vm/drop_caches is not writable here, so before each copy, clone and variant every file of pod 0's datadir is evicted (posix_fadvise DONTNEED via dd iflag=nocache) and checked with fincore; both sides end with sync",
-            copy: "cp -a of pod 0's datadir (server running) to the same filesystem, then sync; run before and after each clone, mean used",
+            copy: "cp -a of pod 0's datadir (server running) to the same filesystem, then sync; run before and after each clone, mean used. cp (coreutils ≥ 9) copies with copy_file_range, inside the kernel",
+            pipeCopy: "at the largest size, the same datadir through tar -cf - | tar -xf - and sync (mean of 2): the cost of any user-space stream",
             clone: "a new pod 1 on an empty volume runs the init containers; clone time = clone-from-peer container start to exit (harness events, ms), i.e. receive + prepare + move + sync",
             bringUp: `pod created → Ready per pod; exec of mariadbd from /proc every ${SAMPLE_MS} ms, listening from connects to its server socket every ${SAMPLE_MS} ms, Ready by running the pod's readiness probe back to back; overhead = Ready − created − clone − own server start (pod 0: including initialisation)`,
             lag: `heartbeat rows stamped by the primary with NOW(6), readers on each replica poll MAX(seq) and NOW(6) with ${READER_PAUSE_MS} ms pauses; lag = first replica time a row is visible − its primary time`,

@@ -2,7 +2,8 @@
  * Phase timestamps of pods: from the harness's events log (pod created, each container
  * started/exited, millisecond timestamps), from /proc (the moment the `mysql` container's
  * process becomes mariadbd, i.e. the script execs the final server; sampled every 10 ms),
- * and from connects to the server's socket (the moment it listens; every 10 ms). Ready is measured by the caller with the pod's own readiness probe.
+ * and from connects to the server's socket (the moment it listens; every 10 ms). Ready is
+ * measured by the caller with the pod's own readiness probe.
  */
 import * as fs from "fs";
 import * as net from "net";
