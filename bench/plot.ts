@@ -43,7 +43,7 @@ export function plotClone(results: Results, png: string): void {
             `     "${data}" using 1:3 with linespoints lw 2 pt 5 title "cp -a + sync (raw limit)", \\`,
             `     "${data}" using 1:($3*1.5) with lines dt 2 lw 1 title "target: 1.5 × copy"` +
                 (best ? `, \\\n     "${bestData}" using 1:2 with points pt 9 ps 2 title "best transfer variant: ${best.name}"` : "") +
-                (clone.proposed ? `, \\\n     "${proposedData}" using 1:2 with points pt 11 ps 2 title "scripts with proposal ${clone.proposed.name}"` : ""),
+                (clone.proposed ? `, \\\n     "${proposedData}" using 1:2 with points pt 11 ps 2 lc rgb "#c0392b" title "scripts with proposal ${clone.proposed.name}"` : ""),
         ].join("\n");
         fs.writeFileSync(path.join(dir, "plot.gp"), script);
         execFileSync("gnuplot", [path.join(dir, "plot.gp")], { stdio: ["ignore", "ignore", "pipe"] });
