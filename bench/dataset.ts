@@ -1,9 +1,9 @@
 /**
- * The clone benchmark's dataset on the primary: rows of ~1 KiB of random hex (about 2:1
- * compressible, like much real data) spread over several InnoDB tables, so that a backup
- * has several data files to copy (what mariabackup --parallel works on). Loaded with
- * LOAD DATA LOCAL INFILE from one generated chunk file, reused with shifted ids: on 2
- * cores that is several times faster than INSERT … SELECT doubling. The load is not
+ * The clone benchmark's dataset on the primary: rows of ~1 KiB of random hex (4 bits of
+ * entropy per byte, so about 2:1 compressible) spread over several InnoDB tables, so that a
+ * backup has several data files to copy (what mariabackup --parallel works on). Loaded with
+ * LOAD DATA LOCAL INFILE from one generated chunk file, reused with shifted ids (1 GiB of
+ * table data in about 2 minutes on 2 cores, flushing included). The load is not
  * binary-logged (sql_log_bin = 0): replicas get the rows inside their clone, and the
  * primary's datadir is then the dataset plus the server's own files, with no binlog copy
  * of it.

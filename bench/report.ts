@@ -74,6 +74,8 @@ export interface CloneResults {
     copyRunsSeconds: number[];
     ratioToCopy: number;
     receivedMiB: number;
+    /** What clone-from-peer reports for receiving (stream to mbstream), before prepare. */
+    receiveSeconds?: number;
     /** The largest datadir through a user-space pipe (tar | tar) and sync. */
     pipeCopySeconds?: number;
     /** Most of pod 0's datadir found still in the page cache after an eviction (fincore), and how many evictions. */
@@ -167,7 +169,8 @@ export function markdown(results: Results): string {
         rows.push(["clone.copySeconds", `${fmt(c.copySeconds)} (mean of ${c.copyRunsSeconds.map((s) => fmt(s)).join(", ")})`]);
         rows.push(["clone.ratioToCopy", fmt(c.ratioToCopy)]);
         if (c.pipeCopySeconds !== undefined) rows.push(["clone.pipeCopySeconds", `${fmt(c.pipeCopySeconds)} (tar | tar + sync of the same datadir: clone / pipe copy = ${fmt(c.seconds / c.pipeCopySeconds)})`]);
-        rows.push(["clone.receivedMiB", `${fmt(c.receivedMiB, 0)} (what the stream carried; the copy copies the whole datadir)`]);
+        rows.push(["clone.receivedMiB", `${fmt(c.receivedMiB, 0)} (what the stream carried; the copy copies the whole datadir)` +
+            (c.receiveSeconds !== undefined ? `, received in ${fmt(c.receiveSeconds)} s by the script's own log` : "")]);
         if (c.sourceResidentMiBMax !== undefined) rows.push(["source in page cache before a timed run", `≤ ${fmt(c.sourceResidentMiBMax, 1)} MiB (fincore, ${c.evictions} evictions)`]);
         if (c.proposed) rows.push([`clone.proposed (${c.proposed.name}, real scripts patched)`, `${fmt(c.proposed.seconds)} s, ratio ${fmt(c.proposed.ratioToCopy)}`]);
     }

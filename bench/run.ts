@@ -8,7 +8,9 @@
  *   catchUp   a replica pod stopped for a fixed number of writes, restarted, until current
  *   clone     a dataset grown to three sizes on pod 0; at each, a cold `cp -a`+sync of pod 0's
  *             datadir, a new pod 1 cloned by the scripts, and the copy again; at the largest
- *             size, transfer variants beside the scripts
+ *             size, a tar-pipe copy, transfer variants beside the scripts (rounds, medians),
+ *             and the clone proposal with the real scripts patched in the ConfigMap
+ * Then, on a second cluster: bringUp again with the polling proposal (bench/proposals.ts).
  * Output: a markdown table on stdout and JSON in bench/results.json; the plot in
  * docs/benchmarks-clone.png and the table in docs/benchmarks.md (between the bench
  * markers). BENCH_QUICK=1: small sizes and short windows (CI: checks the bench works, not
@@ -139,6 +141,7 @@ async function cloneScaling(cluster: Cluster, ids: MysqlIds, scratch: string, cl
             copyRunsSeconds: [before.seconds, after.seconds],
             ratioToCopy: cloned.seconds / copySeconds,
             receivedMiB: cloned.receivedBytes / MiB,
+            receiveSeconds: cloned.receiveSeconds,
         });
         progress(`clone ${cloned.seconds.toFixed(2)} s, copy ${before.seconds.toFixed(2)}/${after.seconds.toFixed(2)} s`);
     }

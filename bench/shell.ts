@@ -1,7 +1,8 @@
 /**
- * Processes the bench starts beside the harness's pods: shell snippets in a pod's or the
- * client's network namespace, as the `mysql` OS user, registered with the harness's process
- * registry so that its cleanup ends them too (also on failure or Ctrl-C).
+ * Processes the bench starts beside the harness's pods: shell snippets inside a pod's
+ * container (its namespaces) or in the client's network namespace, as the `mysql` OS user,
+ * registered with the harness's process registry so that its cleanup ends them too (also on
+ * failure or Ctrl-C); and the client options and ARP hygiene the bench's own sessions need.
  */
 import { ChildProcess, execFileSync } from "child_process";
 import { Cluster, ContainerName } from "../test/dataplane/harness/cluster";

@@ -55,7 +55,6 @@ export async function evict(dir: string): Promise<number> {
 export interface CopyResult {
     seconds: number;
     bytes: number;
-    residentBeforeBytes: number;
 }
 
 /** `cp -a` of pod 0's datadir to a scratch directory on the same disk, then `sync`; cold source. */
@@ -63,14 +62,14 @@ export async function copyDatadir(cluster: Cluster, scratchDir: string): Promise
     const source = cluster.dataDir(0);
     const target = path.join(scratchDir, "copy");
     fs.rmSync(target, { recursive: true, force: true });
-    const residentBeforeBytes = await evict(source);
+    await evict(source);
     const start = performance.now();
     await hostOk("cp", ["-a", source, target]);
     await hostOk("sync", []);
     const seconds = (performance.now() - start) / 1000;
     const bytes = directoryBytes(target);
     fs.rmSync(target, { recursive: true, force: true });
-    return { seconds, bytes, residentBeforeBytes };
+    return { seconds, bytes };
 }
 
 /**
@@ -82,14 +81,14 @@ export async function pipeCopyDatadir(cluster: Cluster, scratchDir: string): Pro
     const target = path.join(scratchDir, "pipe-copy");
     fs.rmSync(target, { recursive: true, force: true });
     fs.mkdirSync(target);
-    const residentBeforeBytes = await evict(source);
+    await evict(source);
     const start = performance.now();
     await hostOk("bash", ["-c", 'set -o pipefail; tar -C "$1" -cf - . | tar -C "$2" -xf -', "bash", source, target]);
     await hostOk("sync", []);
     const seconds = (performance.now() - start) / 1000;
     const bytes = directoryBytes(target);
     fs.rmSync(target, { recursive: true, force: true });
-    return { seconds, bytes, residentBeforeBytes };
+    return { seconds, bytes };
 }
 
 export interface CloneResult {
@@ -99,15 +98,13 @@ export interface CloneResult {
     receivedBytes: number;
     /** Seconds the script reports for receiving. */
     receiveSeconds: number;
-    rowsOnReplica: number;
-    residentBeforeBytes: number;
 }
 
 /** Pod 1 on an empty volume clones from pod 0 with the real scripts; checked, then removed. */
 export async function cloneWithScripts(cluster: Cluster, expectRows: () => Promise<number>, countRows: (n: number) => Promise<number>): Promise<CloneResult> {
     if (cluster.isRunning(1)) throw new Error("pod 1 must not run before the clone benchmark");
     cluster.deleteVolume(1);
-    const residentBeforeBytes = await evict(cluster.dataDir(0));
+    await evict(cluster.dataDir(0));
     const logBefore = cluster.logs(1, "clone-from-peer").length;
     await cluster.startPod(1, { readyTimeoutMs: 600000 });
     await flushClientNeighbours(cluster);
@@ -124,7 +121,7 @@ export async function cloneWithScripts(cluster: Cluster, expectRows: () => Promi
     if (rowsOnReplica !== expected) throw new Error(`the clone holds ${rowsOnReplica} rows, the primary ${expected}`);
     await cluster.stopPod(1);
     cluster.deleteVolume(1);
-    return { seconds: (end - start) / 1000, receivedBytes: Number(received[1]), receiveSeconds: Number(received[2]) / (received[3] === "ms" ? 1000 : 1), rowsOnReplica, residentBeforeBytes };
+    return { seconds: (end - start) / 1000, receivedBytes: Number(received[1]), receiveSeconds: Number(received[2]) / (received[3] === "ms" ? 1000 : 1) };
 }
 
 /**
