@@ -88,7 +88,7 @@ lc_spawn() { # dir name command...
 lc_running() { # dir name
   local pid
   pid=$(cat "$1/pids/$2.pid" 2>/dev/null) || return 1
-  [ -r "/proc/$pid/cmdline" ] && tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1 | grep -q "/$2\$"
+  tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | head -n 1 | grep -q "/$2\$"
 }
 
 lc_wait() { # seconds description command...
