@@ -144,7 +144,7 @@ plugin() { # binary version module-path
   fi
   if ! $CHECK_ONLY; then
     local answer
-    answer=$(cd "$WRAPPERS/pulumi" && { GOFLAGS=-mod=mod go list -m -json "$module@$version" 2>&1 | tail -n 2 | tr -s '\n\t' '  '; })
+    answer=$(cd "$WRAPPERS/pulumi" && GOFLAGS=-mod=mod go list -m -json "$module@$version" 2>&1 | tail -n 2 | tr -s '\n\t' '  ') || true
     log "$name $version: not on PATH nor in $dir, and the module proxy has no $module@$version: $answer"
   fi
   missing+=("$name")
