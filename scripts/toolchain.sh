@@ -7,7 +7,8 @@
 #   pulumi                      from scripts/toolchain/pulumi/go.mod (github.com/pulumi/pulumi/pkg/v3)
 #   pulumi-language-nodejs      (runs the program and the policy pack)
 #   pulumi-resource-kubernetes, pulumi-resource-random   (the providers package-lock.json pins)
-# A binary already on PATH is used when it reports the wanted version. Nothing is
+# A tool already on PATH is used when it reports the wanted version (a plugin on PATH is
+# used whatever its version, and named when that differs). Nothing is
 # downloaded at run time: the test runs Pulumi with plugin acquisition disabled.
 #
 # Usage: export PATH="$(bash scripts/toolchain.sh):$PATH"
@@ -55,6 +56,48 @@ find_tool() { # name version-regex cache-dir probe-args...
   fi
 }
 
+pulumi_mod="$WRAPPERS/pulumi/go.mod"
+PULUMI_VERSION=$(required_version "$pulumi_mod" github.com/pulumi/pulumi/pkg/v3)
+
+# --- Language host and providers -----------------------------------------------------------
+# Each is published as a Go module whose go.mod has replace directives, so each needs a
+# wrapper module; `go install mod@version` refuses such modules. None of the versions below
+# is served by the module proxy these machines reach (it answers 403 "This module version is
+# not available"), so they are taken from PATH or the cache when someone put them there,
+# and otherwise reported missing with the proxy's answer.
+plugin() { # binary version module-path
+  local name=$1 version=$2 module=$3
+  local dir="$CACHE/$name-$version" found
+  if [ -x "$dir/$name" ]; then
+    path_dirs+=("$dir")
+    return
+  fi
+  if found=$(command -v "$name" 2>/dev/null); then
+    # Plugins print their version for -version; the engine uses one on PATH whatever it
+    # says, so a different version is used but named.
+    local has
+    has=$(timeout 5 "$found" -version 2>/dev/null | head -n 1 || true)
+    [ "v${has#v}" = "$version" ] || log "note: using $found (version '${has:-unknown}'), package-lock.json pins $version"
+    path_dirs+=("$(dirname "$found")")
+    return
+  fi
+  if ! $CHECK_ONLY; then
+    local answer
+    answer=$(cd "$WRAPPERS/pulumi" && GOFLAGS=-mod=mod go list -m -json "$module@$version" 2>&1 | tail -n 2 | tr -s '\n\t' '  ') || true
+    log "$name $version: not on PATH nor in $dir, and the module proxy has no $module@$version: $answer"
+  fi
+  missing+=("$name")
+}
+plugin pulumi-language-nodejs "$PULUMI_VERSION" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+plugin pulumi-resource-kubernetes "v$(locked_version @pulumi/kubernetes)" github.com/pulumi/pulumi-kubernetes/provider/v4
+plugin pulumi-resource-random "v$(locked_version @pulumi/random)" github.com/pulumi/pulumi-random/provider/v4
+
+# Checked before the long builds, so a machine without them fails in seconds.
+if [ ${#missing[@]} -gt 0 ] && ! $CHECK_ONLY; then
+  log "missing: ${missing[*]}"
+  exit 3
+fi
+
 # --- Kubernetes control plane, etcd, kwok, kubectl ------------------------------------
 k8s_mod="$WRAPPERS/kubernetes/go.mod"
 K8S_VERSION=$(required_version "$k8s_mod" k8s.io/kubernetes)
@@ -99,8 +142,6 @@ elif [ ${#k8s_todo[@]} -gt 0 ]; then
 fi
 
 # --- Pulumi CLI ---------------------------------------------------------------------------
-pulumi_mod="$WRAPPERS/pulumi/go.mod"
-PULUMI_VERSION=$(required_version "$pulumi_mod" github.com/pulumi/pulumi/pkg/v3)
 SDK_VERSION="v$(locked_version @pulumi/pulumi)"
 if [ "$PULUMI_VERSION" != "$SDK_VERSION" ]; then
   log "note: pulumi CLI $PULUMI_VERSION with @pulumi/pulumi $SDK_VERSION (the Go module proxy serves no pkg/v3 source for $SDK_VERSION; see scripts/toolchain/README.md)"
@@ -119,39 +160,6 @@ elif ! $CHECK_ONLY; then
 else
   missing+=(pulumi)
 fi
-
-# --- Language host and providers -----------------------------------------------------------
-# Each is published as a Go module whose go.mod has replace directives, so each needs a
-# wrapper module; `go install mod@version` refuses such modules. None of the versions below
-# is served by the module proxy these machines reach (it answers 403 "This module version is
-# not available"), so they are taken from PATH or the cache when someone put them there,
-# and otherwise reported missing with the proxy's answer.
-plugin() { # binary version module-path
-  local name=$1 version=$2 module=$3
-  local dir="$CACHE/$name-$version" found
-  if [ -x "$dir/$name" ]; then
-    path_dirs+=("$dir")
-    return
-  fi
-  if found=$(command -v "$name" 2>/dev/null); then
-    # Plugins print their version for -version; the engine uses one on PATH whatever it
-    # says, so a different version is used but named.
-    local has
-    has=$("$found" -version 2>/dev/null | head -n 1 || true)
-    [ "v${has#v}" = "$version" ] || log "note: using $found (version '${has:-unknown}'), package-lock.json pins $version"
-    path_dirs+=("$(dirname "$found")")
-    return
-  fi
-  if ! $CHECK_ONLY; then
-    local answer
-    answer=$(cd "$WRAPPERS/pulumi" && GOFLAGS=-mod=mod go list -m -json "$module@$version" 2>&1 | tail -n 2 | tr -s '\n\t' '  ') || true
-    log "$name $version: not on PATH nor in $dir, and the module proxy has no $module@$version: $answer"
-  fi
-  missing+=("$name")
-}
-plugin pulumi-language-nodejs "$PULUMI_VERSION" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
-plugin pulumi-resource-kubernetes "v$(locked_version @pulumi/kubernetes)" github.com/pulumi/pulumi-kubernetes/provider/v4
-plugin pulumi-resource-random "v$(locked_version @pulumi/random)" github.com/pulumi/pulumi-random/provider/v4
 
 if [ ${#missing[@]} -gt 0 ]; then
   log "missing: ${missing[*]}"
