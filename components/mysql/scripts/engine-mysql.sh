@@ -113,9 +113,11 @@ engine_replication_threads_running() {
 }
 
 # Streams a full backup of the local server as xbstream to stdout; $1 is a scratch dir.
+# --parallel=4 as for MariaDB (XtraBackup 8.4 documents it for streamed backups); not
+# measured with MySQL here.
 engine_stream_backup() {
   xtrabackup --defaults-extra-file="$BACKUP_OPTION_FILE" --socket="$SOCKET" --backup \
-    --slave-info --stream=xbstream --datadir="$DATA_DIR" --target-dir="$1"
+    --slave-info --stream=xbstream --parallel=4 --datadir="$DATA_DIR" --target-dir="$1"
 }
 
 # Applies the redo log to a received backup in $1 so it can be used as a datadir.
