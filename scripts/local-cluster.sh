@@ -115,11 +115,16 @@ lc_start() { # dir
   lc_kubeconfig "$LC_DIR" "$api_port"
   local pki=$LC_DIR/pki
 
+  # Progress notifications every 5 s (as kubeadm sets): without them the API server's watch
+  # cache, and so the controllers' informers, only move on when an object of that kind
+  # changes, and the StatefulSet controller waits up to etcd's default 10 min for its
+  # own write to show up before it acts again.
   lc_spawn "$LC_DIR" etcd "$(command -v etcd)" --name local-e2e --data-dir "$LC_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
     --initial-cluster "local-e2e=http://127.0.0.1:$etcd_peer" --listen-metrics-urls "" \
-    --unsafe-no-fsync --quota-backend-bytes $((1024 * 1024 * 1024))
+    --unsafe-no-fsync --quota-backend-bytes $((1024 * 1024 * 1024)) \
+    --watch-progress-notify-interval 5s
   lc_wait 60 "etcd" curl -fsS "http://127.0.0.1:$etcd_port/health" || { tail -n 20 "$LC_DIR/logs/etcd.log" >&2; return 1; }
 
   lc_spawn "$LC_DIR" kube-apiserver "$(command -v kube-apiserver)" \
