@@ -7,8 +7,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { Cluster } from "./harness/cluster";
+import { Cluster, macFor } from "./harness/cluster";
 import { WriteLoad } from "./harness/load";
+import { run } from "./harness/process";
 
 const TABLES = ["test.messages", "test.rows", "test.load"];
 
@@ -28,6 +29,21 @@ function markerState(cluster: Cluster, n: number): { ino: number; mtimeMs: numbe
 
 function count(text: string, needle: string): number {
     return text.split(needle).length - 1;
+}
+
+/** The MAC of pod n's eth0, as the pod itself sees it. */
+async function podMac(cluster: Cluster, n: number): Promise<string> {
+    const r = await cluster.exec(n, "mysql", ["ip", "-o", "link", "show", "eth0"]);
+    const match = /link\/ether ([0-9a-f:]{17})/.exec(r.stdout);
+    if (r.code !== 0 || !match) throw new Error(`no MAC on pod ${n}'s eth0: ${r.stdout}${r.stderr}`);
+    return match[1];
+}
+
+/** The client namespace's ARP entry for pod n's address (empty when it has none). */
+async function clientNeighbour(cluster: Cluster, n: number): Promise<string> {
+    const r = await run("nsenter", [cluster.clientArgs(n)[0], "--", "ip", "neigh", "show", cluster.address(n)]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    return /lladdr ([0-9a-f:]{17})/.exec(r.stdout)?.[1] ?? "";
 }
 
 describe("data plane: replicated MariaDB run by the pod scripts", function () {
@@ -154,10 +170,19 @@ describe("data plane: replicated MariaDB run by the pod scripts", function () {
     });
 
     it("7. a replica whose volume was emptied clones again and rejoins", async function () {
+        // The client has just talked to pod 2: its ARP cache holds pod 2's MAC.
+        assert.strictEqual(await cluster.value(2, "SELECT 1"), "1");
+        const macBefore = await podMac(cluster, 2);
+        assert.strictEqual(macBefore, macFor(cluster.address(2)));
+        assert.strictEqual(await clientNeighbour(cluster, 2), macBefore);
         await cluster.stopPod(2);
         cluster.deleteVolume(2);
         await cluster.sql(0, "INSERT INTO test.messages VALUES ('while pod 2 had no volume');");
         await cluster.startPod(2);
+        // Restarted on a new veth, the pod keeps its MAC: the client's cached entry still
+        // reaches it (a new MAC left it unreachable for ~5 s, past the client's timeout).
+        assert.strictEqual(await podMac(cluster, 2), macBefore);
+        assert.strictEqual(await cluster.value(2, "SELECT 1"), "1");
         const log = cluster.logs(2, "clone-from-peer");
         assert.strictEqual(count(log, "clone complete"), 2, "pod 2 did not clone a second time");
         assert.strictEqual(count(log, "cloning from mysql-1.mysql:3307"), 2);

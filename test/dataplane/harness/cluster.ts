@@ -74,6 +74,13 @@ const SUBNET = "10.213.77";
 const CLIENT_ADDRESS = `${SUBNET}.250`;
 const PATH_ENV = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/** A locally administered unicast MAC from an IPv4 address: 02:00 + its four octets in hex. */
+export function macFor(address: string): string {
+    const octets = address.split(".").map(Number);
+    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new Error(`not an IPv4 address: ${address}`);
+    return ["02", "00", ...octets.map((o) => o.toString(16).padStart(2, "0"))].join(":");
+}
+
 /** Credentials of a database account. */
 export interface Account {
     user: string;
@@ -252,11 +259,15 @@ export class Cluster {
         await runOk("ip", ["-n", name, "link", "set", "lo", "up"]);
     }
 
-    /** A network namespace on the bridge with one address. */
+    /**
+     * A network namespace on the bridge with one address. Its eth0 gets a MAC derived from
+     * that address, so a pod started again keeps its MAC under its old IP and peers' ARP
+     * entries stay right (a new random MAC left them stale for ~5 s, past connect timeouts).
+     */
     private async attach(netns: string, hostSide: string, address: string): Promise<void> {
         const bridge = `${this.prefix}br`;
         await this.addNetns(netns);
-        await runOk("ip", ["-n", bridge, "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", netns]);
+        await runOk("ip", ["-n", bridge, "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "address", macFor(address), "netns", netns]);
         await runOk("ip", ["-n", bridge, "link", "set", hostSide, "master", "br0", "up"]);
         await runOk("ip", ["-n", netns, "addr", "add", `${address}/24`, "dev", "eth0"]);
         await runOk("ip", ["-n", netns, "link", "set", "eth0", "up"]);
@@ -562,10 +573,15 @@ export class Cluster {
 
     // ---- SQL ---------------------------------------------------------------------------
 
+    /**
+     * Written to a temporary file and renamed: a client started by an earlier call may be
+     * reading the file right now, and must never see it empty ("using password: NO").
+     */
     private optionFile(account: Account): string {
         const file = path.join(this.workDir, "credentials", `${Buffer.from(account.user).toString("hex")}.cnf`);
         const value = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
-        fs.writeFileSync(file, `[client]\nuser="${value(account.user)}"\npassword="${value(account.password)}"\n`, { mode: 0o600 });
+        fs.writeFileSync(`${file}.tmp`, `[client]\nuser="${value(account.user)}"\npassword="${value(account.password)}"\n`, { mode: 0o600 });
+        fs.renameSync(`${file}.tmp`, file);
         return file;
     }
 
