@@ -13,7 +13,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { Cluster } from "../test/dataplane/harness/cluster";
 import { run } from "../test/dataplane/harness/process";
-import { stableClientArgs } from "./shell";
 
 export const DATABASE = "benchdata";
 export const TABLES = ["t0", "t1", "t2", "t3"];
@@ -62,7 +61,7 @@ export class Dataset {
                 `SET SESSION sql_log_bin = 0;\n` +
                 `LOAD DATA LOCAL INFILE '${this.chunkFile}' INTO TABLE ${DATABASE}.${TABLES[table]} ` +
                 `FIELDS TERMINATED BY '\\t' (@id, payload) SET id = @id + ${offset};`;
-            const r = await run("nsenter", [...stableClientArgs(this.cluster, 0), "--local-infile=1"], { input: load, timeoutMs: 600000 });
+            const r = await run("nsenter", [...this.cluster.clientArgs(0), "--local-infile=1"], { input: load, timeoutMs: 600000 });
             if (r.code !== 0) throw new Error(`loading the dataset failed: ${r.stderr.trim()}`);
             this.nextId += this.chunkRows;
             table = (table + 1) % TABLES.length;

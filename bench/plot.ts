@@ -26,8 +26,6 @@ export function plotClone(results: Results, png: string): void {
         const largest = clone.scaling[clone.scaling.length - 1];
         const bestData = path.join(dir, "best.dat");
         if (best) fs.writeFileSync(bestData, `${largest.dataMiB} ${best.seconds}\n`);
-        const proposedData = path.join(dir, "proposed.dat");
-        if (clone.proposed) fs.writeFileSync(proposedData, `${largest.dataMiB} ${clone.proposed.seconds}\n`);
         const maxX = largest.dataMiB * 1.1;
         const script = [
             `set terminal pngcairo size 900,560 font "sans,11"`,
@@ -42,8 +40,7 @@ export function plotClone(results: Results, png: string): void {
             `plot "${data}" using 1:2 with linespoints lw 2 pt 7 title "clone (pod scripts today)", \\`,
             `     "${data}" using 1:3 with linespoints lw 2 pt 5 title "cp -a + sync (raw limit)", \\`,
             `     "${data}" using 1:($3*1.5) with lines dt 2 lw 1 title "target: 1.5 × copy"` +
-                (best ? `, \\\n     "${bestData}" using 1:2 with points pt 9 ps 2 title "best transfer variant: ${best.name}"` : "") +
-                (clone.proposed ? `, \\\n     "${proposedData}" using 1:2 with points pt 11 ps 2 lc rgb "#c0392b" title "scripts with proposal ${clone.proposed.name}"` : ""),
+                (best ? `, \\\n     "${bestData}" using 1:2 with points pt 9 ps 2 title "best transfer variant: ${best.name}"` : ""),
         ].join("\n");
         fs.writeFileSync(path.join(dir, "plot.gp"), script);
         execFileSync("gnuplot", [path.join(dir, "plot.gp")], { stdio: ["ignore", "ignore", "pipe"] });

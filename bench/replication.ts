@@ -10,7 +10,6 @@
 import { ChildProcess } from "child_process";
 import { Cluster } from "../test/dataplane/harness/cluster";
 import { exited, run, signalGroup, sleep, startProcess } from "../test/dataplane/harness/process";
-import { flushClientNeighbours, stableClientArgs } from "./shell";
 
 const DATABASE = "benchlag";
 const PAYLOAD_BYTES = 1000;
@@ -25,7 +24,7 @@ class Session {
     private stderr = "";
 
     constructor(cluster: Cluster, n: number) {
-        this.child = startProcess("nsenter", [...stableClientArgs(cluster, n), "--unbuffered"], { stdio: ["pipe", "pipe", "pipe"] });
+        this.child = startProcess("nsenter", [...cluster.clientArgs(n), "--unbuffered"], { stdio: ["pipe", "pipe", "pipe"] });
         this.child.stdout?.on("data", (d) => {
             this.buffer += d;
             const lines = this.buffer.split("\n");
@@ -182,14 +181,13 @@ export async function measureCatchUp(cluster: Cluster, n: number, writes: number
     const statements: string[] = [];
     for (let i = 1; i <= writes; i++) statements.push(`INSERT INTO ${DATABASE}.catchup VALUES (${i}, REPEAT('y', ${PAYLOAD_BYTES}));`);
     const writeStart = Date.now();
-    const r = await run("nsenter", stableClientArgs(cluster, 0), { input: statements.join("\n"), timeoutMs: 1800000 });
+    const r = await run("nsenter", cluster.clientArgs(0), { input: statements.join("\n"), timeoutMs: 1800000 });
     if (r.code !== 0) throw new Error(`writing while pod ${n} was stopped failed: ${r.stderr.trim()}`);
     const writeSeconds = (Date.now() - writeStart) / 1000;
     const target = await cluster.value(0, "SELECT @@gtid_binlog_pos");
 
     const start = Date.now();
     await cluster.startPod(n, { waitReady: false });
-    await flushClientNeighbours(cluster);
     let up: number | undefined;
     for (;;) {
         try {

@@ -42,13 +42,6 @@ export interface BringUp {
     sampleMs: number;
 }
 
-/** A proposed script change, measured with the real scripts patched in the cluster's ConfigMap. */
-export interface ProposalResult {
-    name: string;
-    why: string;
-    diff: string;
-}
-
 export interface Results {
     mode: "full" | "quick";
     startedAt: string;
@@ -57,7 +50,7 @@ export interface Results {
     machine: Machine;
     load: { mean1m: number; max1m: number; samples: number; note: string };
     method: Record<string, string>;
-    bringUp?: BringUp & { proposed?: BringUp & ProposalResult };
+    bringUp?: BringUp;
     lag?: LagResult;
     catchUp?: CatchUpResult;
     clone?: CloneResults;
@@ -84,7 +77,6 @@ export interface CloneResults {
     scaling: ScalingPoint[];
     variants: VariantResult[];
     bestVariant?: string;
-    proposed?: ProposalResult & { seconds: number; ratioToCopy: number };
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -118,14 +110,13 @@ export function checkTargets(results: Results): TargetCheck[] {
             why:
                 `${copyRate}; ${split}: every byte crosses user space in mariabackup, two relay processes and mbstream, ` +
                 `on ${results.machine.cpus} cores shared with the servers${pipe}` +
-                (best && best.ratioToCopy !== undefined ? `; best variant '${best.name}': ratio ${fmt(best.ratioToCopy)}` : "") +
-                (clone.proposed ? `; the scripts with proposal '${clone.proposed.name}': ratio ${fmt(clone.proposed.ratioToCopy)}` : ""),
+                (best && best.ratioToCopy !== undefined ? `; best variant '${best.name}': ratio ${fmt(best.ratioToCopy)}` : ""),
         });
     }
     const bringUp = results.bringUp;
     if (bringUp) {
         const worst = bringUp.pods.reduce((a, b) => (b.overheadSeconds > a.overheadSeconds ? b : a));
-        const parts = `init-config ${fmt(worst.initConfigSeconds)} s, listening → Ready ${fmt(worst.listeningToReadySeconds)} s (replication set-up after the sidecar's 1 s polling of the server, then the probe)`;
+        const parts = `init-config ${fmt(worst.initConfigSeconds)} s, listening → Ready ${fmt(worst.listeningToReadySeconds)} s (the sidecar's 0.1 s polling of the server, replication set-up, then the probe)`;
         checks.push({
             metric: "bringUp.perPodOverhead (worst pod)",
             target: "< 1 s",
@@ -133,8 +124,7 @@ export function checkTargets(results: Results): TargetCheck[] {
             met: worst.overheadSeconds < 1,
             missedBy: worst.overheadSeconds >= 1 ? `${fmt(worst.overheadSeconds - 1)} s over` : undefined,
             why:
-                `${worst.pod}: ${parts}; Ready is detected to ±${fmt(bringUp.readyResolutionMs, 0)} ms (one probe run)` +
-                (bringUp.proposed ? `; with proposal '${bringUp.proposed.name}': worst ${fmt(Math.max(...bringUp.proposed.perPodOverhead.map((p) => p.seconds)))} s` : ""),
+                `${worst.pod}: ${parts}; Ready is detected to ±${fmt(bringUp.readyResolutionMs, 0)} ms (one probe run)`,
         });
     }
     const lag = results.lag;
@@ -172,7 +162,6 @@ export function markdown(results: Results): string {
         rows.push(["clone.receivedMiB", `${fmt(c.receivedMiB, 0)} (what the stream carried; the copy copies the whole datadir)` +
             (c.receiveSeconds !== undefined ? `, received in ${fmt(c.receiveSeconds)} s by the script's own log` : "")]);
         if (c.sourceResidentMiBMax !== undefined) rows.push(["source in page cache before a timed run", `≤ ${fmt(c.sourceResidentMiBMax, 1)} MiB (fincore, ${c.evictions} evictions)`]);
-        if (c.proposed) rows.push([`clone.proposed (${c.proposed.name}, real scripts patched)`, `${fmt(c.proposed.seconds)} s, ratio ${fmt(c.proposed.ratioToCopy)}`]);
     }
     const b = results.bringUp;
     if (b) {
@@ -208,22 +197,11 @@ export function markdown(results: Results): string {
         ));
     }
     if (b) {
-        const podRows = (label: string, x: BringUp) =>
-            x.pods.map((p) => [label, p.pod, fmt(p.readySeconds), fmt(p.initConfigSeconds), fmt(p.cloneSeconds), fmt(p.beforeExecSeconds), fmt(p.serverStartSeconds), fmt(p.listeningToReadySeconds), fmt(p.overheadSeconds)]);
         out.push("");
         out.push(table(
-            ["scripts", "pod", "Ready s", "init-config s", "clone s", "container → exec s", "server start s", "listening → Ready s", "overhead s"],
-            [...podRows("today", b), ...(b.proposed ? podRows(`proposal ${b.proposed.name} (all Ready in ${fmt(b.proposed.seconds3)} s)`, b.proposed) : [])],
+            ["pod", "Ready s", "init-config s", "clone s", "container → exec s", "server start s", "listening → Ready s", "overhead s"],
+            b.pods.map((p) => [p.pod, fmt(p.readySeconds), fmt(p.initConfigSeconds), fmt(p.cloneSeconds), fmt(p.beforeExecSeconds), fmt(p.serverStartSeconds), fmt(p.listeningToReadySeconds), fmt(p.overheadSeconds)]),
         ));
-    }
-    for (const proposal of [b?.proposed, c?.proposed]) {
-        if (!proposal) continue;
-        out.push("");
-        out.push(`Proposal '${proposal.name}': ${proposal.why}.`);
-        out.push("");
-        out.push("```diff");
-        out.push(proposal.diff.trimEnd());
-        out.push("```");
     }
     if (results.failures.length > 0) {
         out.push("");

@@ -8,9 +8,7 @@
  *   catchUp   a replica pod stopped for a fixed number of writes, restarted, until current
  *   clone     a dataset grown to three sizes on pod 0; at each, a cold `cp -a`+sync of pod 0's
  *             datadir, a new pod 1 cloned by the scripts, and the copy again; at the largest
- *             size, a tar-pipe copy, transfer variants beside the scripts (rounds, medians),
- *             and the clone proposal with the real scripts patched in the ConfigMap
- * Then, on a second cluster: bringUp again with the polling proposal (bench/proposals.ts).
+ *             size, a tar-pipe copy and transfer variants beside the scripts (rounds, medians)
  * Output: a markdown table on stdout and JSON in bench/results.json; the plot in
  * docs/benchmarks-clone.png and the table in docs/benchmarks.md (between the bench
  * markers). BENCH_QUICK=1: small sizes and short windows (CI: checks the bench works, not
@@ -20,16 +18,15 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Cluster, CLONE_PORT } from "../test/dataplane/harness/cluster";
+import { Cluster } from "../test/dataplane/harness/cluster";
 import { Dataset } from "./dataset";
 import { LoadSampler, readMachine } from "./machine";
 import { plotClone } from "./plot";
-import { applyProposal, CLONE_PROPOSAL, FASTER_POLLING, proposalDiff } from "./proposals";
 import { measureCatchUp, measureLag, READER_PAUSE_MS } from "./replication";
 import { BringUp, checkTargets, CloneResults, markdown, PodBringUp, Results, round } from "./report";
 import { mysqlIds, MysqlIds } from "./shell";
 import { phaseTimes, SAMPLE_MS, ServerStartSampler } from "./timeline";
-import { clientAddress, cloneWithScripts, copyDatadir, directoryBytes, pageCacheCheck, pipeCopyDatadir, runVariant, VariantResult, VARIANTS, waitListening } from "./transfer";
+import { clientAddress, cloneWithScripts, copyDatadir, directoryBytes, pageCacheCheck, pipeCopyDatadir, runVariant, VariantResult, VARIANTS } from "./transfer";
 
 const MiB = 2 ** 20;
 const quick = process.env.BENCH_QUICK === "1";
@@ -177,28 +174,6 @@ async function cloneScaling(cluster: Cluster, ids: MysqlIds, scratch: string, cl
     clone.evictions = pageCacheCheck.evictions;
     clone.bestVariant = clone.variants.reduce((a, b) => (b.seconds < a.seconds ? b : a)).name;
 
-    progress(`proposal ${CLONE_PROPOSAL.name} with the real scripts`);
-    // The donor's sidecar chose its transfer tool when it started: restart it on the patched ConfigMap.
-    const restartDonorSidecar = async () => {
-        await cluster.stopContainer(0, "clone-server");
-        cluster.startContainer(0, "clone-server");
-        await waitListening(cluster, ids, { pod: 0, container: "clone-server" }, CLONE_PORT);
-    };
-    const restore = applyProposal(cluster, CLONE_PROPOSAL);
-    try {
-        await restartDonorSidecar();
-        const cloned = await cloneWithScripts(cluster, () => dataset.count(0), (n) => dataset.count(n));
-        clone.proposed = {
-            name: CLONE_PROPOSAL.name,
-            why: CLONE_PROPOSAL.why,
-            diff: proposalDiff(CLONE_PROPOSAL, REPO),
-            seconds: cloned.seconds,
-            ratioToCopy: cloned.seconds / clone.copySeconds,
-        };
-    } finally {
-        restore();
-        await restartDonorSidecar();
-    }
 }
 
 function median(values: number[]): number {
@@ -297,17 +272,6 @@ async function main(): Promise<number> {
     } finally {
         await cluster?.destroy();
     }
-    await phase("bringUp with proposal", async () => {
-        if (!results.bringUp) throw new Error("no bring-up of today's scripts to compare with");
-        const proposed = await Cluster.create({});
-        try {
-            applyProposal(proposed, FASTER_POLLING);
-            const measured = await bringUp(proposed);
-            results.bringUp.proposed = { name: FASTER_POLLING.name, why: FASTER_POLLING.why, diff: proposalDiff(FASTER_POLLING, REPO), ...measured };
-        } finally {
-            await proposed.destroy();
-        }
-    });
     const finishedAt = new Date();
     results.finishedAt = finishedAt.toISOString();
     results.totalSeconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;

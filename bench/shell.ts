@@ -2,12 +2,11 @@
  * Processes the bench starts beside the harness's pods: shell snippets inside a pod's
  * container (its namespaces) or in the client's network namespace, as the `mysql` OS user,
  * registered with the harness's process registry so that its cleanup ends them too (also on
- * failure or Ctrl-C); and the client options and ARP hygiene the bench's own sessions need.
+ * failure or Ctrl-C).
  */
 import { ChildProcess, execFileSync } from "child_process";
 import { Cluster, ContainerName } from "../test/dataplane/harness/cluster";
 import * as fs from "fs";
-import * as path from "path";
 import { exited, run, RunResult, startProcess } from "../test/dataplane/harness/process";
 import { phaseTimes } from "./timeline";
 
@@ -86,33 +85,4 @@ function containerPid(cluster: Cluster, n: number, container: ContainerName): nu
     const pid = phaseTimes(cluster).get(n)?.containerPid.get(container);
     if (pid === undefined || !fs.existsSync(`/proc/${pid}`)) throw new Error(`pod ${n}: container ${container} is not running`);
     return pid;
-}
-
-/**
- * Forgets the client namespace's ARP entries. A pod started again gets a new veth with a new
- * MAC address under its old IP; the client's stale entry would send to the old MAC until the
- * kernel re-probes (~5 s, longer than the client's connect timeout).
- */
-export async function flushClientNeighbours(cluster: Cluster): Promise<void> {
-    const netns = clientNetns(cluster).replace(/^--net=\/run\/netns\//, "");
-    await hostOk("ip", ["-n", netns, "neigh", "flush", "all"]);
-}
-
-/**
- * Client arguments for pod n (as root) whose option file nobody rewrites: the harness
- * rewrites its file on every clientArgs() call, and a client starting at that moment reads
- * it empty (no password). The bench copies it once and uses the copy.
- */
-export function stableClientArgs(cluster: Cluster, n: number): string[] {
-    const args = cluster.clientArgs(n);
-    const i = args.findIndex((a) => a.startsWith("--defaults-extra-file="));
-    if (i < 0) throw new Error("the harness's client arguments name no option file");
-    const harnessFile = args[i].slice("--defaults-extra-file=".length);
-    const copy = path.join(path.dirname(harnessFile), `bench-${path.basename(harnessFile)}`);
-    if (!fs.existsSync(copy)) {
-        fs.writeFileSync(`${copy}.tmp`, fs.readFileSync(harnessFile), { mode: 0o600 });
-        fs.renameSync(`${copy}.tmp`, copy);
-    }
-    args[i] = `--defaults-extra-file=${copy}`;
-    return args;
 }

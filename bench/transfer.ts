@@ -16,7 +16,7 @@ import * as path from "path";
 import { Cluster } from "../test/dataplane/harness/cluster";
 import { exited, run, sleep } from "../test/dataplane/harness/process";
 import { phaseTimes } from "./timeline";
-import { finished, flushClientNeighbours, hostOk, MysqlIds, Place, runScript, spawnScript } from "./shell";
+import { finished, hostOk, MysqlIds, Place, runScript, spawnScript } from "./shell";
 
 const VARIANT_PORT = 3317;
 
@@ -107,7 +107,6 @@ export async function cloneWithScripts(cluster: Cluster, expectRows: () => Promi
     await evict(cluster.dataDir(0));
     const logBefore = cluster.logs(1, "clone-from-peer").length;
     await cluster.startPod(1, { readyTimeoutMs: 600000 });
-    await flushClientNeighbours(cluster);
     const phases = phaseTimes(cluster).get(1);
     const start = phases?.containerStart.get("clone-from-peer");
     const end = phases?.containerExit.get("clone-from-peer");
@@ -140,86 +139,72 @@ export interface Variant {
     backupOptions: string;
 }
 
-// The scripts' own commands (lib.sh receive_stream / serve_stream), ncat and socat paths.
+// The scripts' own commands (lib.sh receive_stream / serve_stream), socat and ncat paths.
+const SOCAT_SERVER = `socat -b 1048576 -U TCP-LISTEN:$PORT,reuseaddr SYSTEM:"$BACKUP"`;
+const SOCAT_CLIENT = `socat -b 1048576 -u -T 600 TCP:$SENDER:$PORT,connect-timeout=10 STDOUT`;
 const NCAT_SERVER = `ncat --listen --send-only --max-conns=1 $PORT -c "$BACKUP"`;
 const NCAT_CLIENT = `ncat --recv-only --wait 10s --idle-timeout 600s $SENDER $PORT`;
-const socatServer = (buffer: string) => `socat ${buffer} -U TCP-LISTEN:$PORT,reuseaddr SYSTEM:"$BACKUP"`;
-const socatClient = (buffer: string) => `socat ${buffer} -u -T 600 TCP:$SENDER:$PORT,connect-timeout=10 STDOUT`;
-const MiB_BUFFER = "-b 1048576";
+/** The scripts' backup and extract parallelism (engine-mariadb.sh, clone-from-peer.sh). */
+const PARALLEL = "--parallel=4";
+const EXTRACT = `mbstream -x --parallel=2 -C "$DEST"`;
 
-/** The transfer variants tried. The first one is what the scripts do today (ncat is chosen when the image has it). */
+/** The transfer variants tried. The first one is what the scripts do (socat is chosen when the image has it). */
 export const VARIANTS: Variant[] = [
     {
         name: "today",
-        description: "the scripts with ncat: ncat --listen -c 'mariabackup --stream' on the donor, ncat --recv-only | mbstream -x on the new pod",
+        description: "the scripts with socat: socat -b 1048576 serving 'mariabackup --parallel=4 --stream' on the donor, socat -b 1048576 | mbstream -x --parallel=2 on the new pod",
+        listener: "sender",
+        backupOptions: PARALLEL,
+        sender: SOCAT_SERVER,
+        receiver: `${SOCAT_CLIENT} | ${EXTRACT}`,
+    },
+    {
+        name: "ncat-fallback",
+        description: "the scripts in an image without socat: ncat on both ends, same parallelism",
+        listener: "sender",
+        backupOptions: PARALLEL,
+        sender: NCAT_SERVER,
+        receiver: `${NCAT_CLIENT} | ${EXTRACT}`,
+    },
+    {
+        name: "before",
+        description: "the scripts before the bench's proposals were applied (until 2026-11-21 18:06 UTC): ncat on both ends, no parallelism",
         listener: "sender",
         backupOptions: "",
         sender: NCAT_SERVER,
         receiver: `${NCAT_CLIENT} | mbstream -x -C "$DEST"`,
     },
     {
-        name: "today-socat",
-        description: "the scripts with socat (their choice when the image has no ncat), socat's default 8 KiB buffer",
+        name: "socat-1m-serial",
+        description: "today's socat commands without --parallel on either side: what the parallelism adds",
         listener: "sender",
         backupOptions: "",
-        sender: socatServer(""),
-        receiver: `${socatClient("")} | mbstream -x -C "$DEST"`,
-    },
-    {
-        name: "socat-1m",
-        description: "the scripts' socat commands with -b 1048576 (1 MiB buffer) on both ends",
-        listener: "sender",
-        backupOptions: "",
-        sender: socatServer(MiB_BUFFER),
-        receiver: `${socatClient(MiB_BUFFER)} | mbstream -x -C "$DEST"`,
-    },
-    {
-        name: "socat-1m-recv",
-        description: "ncat on the donor as today; socat with a 1 MiB buffer on the new pod",
-        listener: "sender",
-        backupOptions: "",
-        sender: NCAT_SERVER,
-        receiver: `${socatClient(MiB_BUFFER)} | mbstream -x -C "$DEST"`,
+        sender: SOCAT_SERVER,
+        receiver: `${SOCAT_CLIENT} | mbstream -x -C "$DEST"`,
     },
     {
         name: "devtcp-recv",
-        description: "ncat on the donor as today; mbstream reads the socket itself (bash /dev/tcp), no relay process and no timeouts",
+        description: "as today on the donor; mbstream reads the socket itself (bash /dev/tcp): no receiving relay process, but no timeouts either",
         listener: "sender",
-        backupOptions: "",
-        sender: NCAT_SERVER,
-        receiver: `mbstream -x -C "$DEST" </dev/tcp/$SENDER/$PORT`,
+        backupOptions: PARALLEL,
+        sender: SOCAT_SERVER,
+        receiver: `${EXTRACT} </dev/tcp/$SENDER/$PORT`,
     },
     {
-        name: "parallel4",
-        description: "as today, with mariabackup --parallel=4 (reads the table files concurrently)",
+        name: "parallel8-x4",
+        description: "as today, with mariabackup --parallel=8 and mbstream -x --parallel=4: whether more threads help on this machine",
         listener: "sender",
-        backupOptions: "--parallel=4",
-        sender: NCAT_SERVER,
-        receiver: `${NCAT_CLIENT} | mbstream -x -C "$DEST"`,
-    },
-    {
-        name: "socat-1m-parallel4-x2",
-        description: "socat-1m, with mariabackup --parallel=4 and mbstream -x --parallel=2",
-        listener: "sender",
-        backupOptions: "--parallel=4",
-        sender: socatServer(MiB_BUFFER),
-        receiver: `${socatClient(MiB_BUFFER)} | mbstream -x --parallel=2 -C "$DEST"`,
+        backupOptions: "--parallel=8",
+        sender: SOCAT_SERVER,
+        receiver: `${SOCAT_CLIENT} | mbstream -x --parallel=4 -C "$DEST"`,
     },
     {
         name: "lz4",
         description: "as today, the stream compressed with lz4 -1 on the donor and decompressed on the new pod",
         listener: "sender",
-        backupOptions: "",
-        sender: `ncat --listen --send-only --max-conns=1 $PORT -c "$BACKUP | lz4 -1 -q"`,
-        receiver: `${NCAT_CLIENT} | lz4 -d -q | mbstream -x -C "$DEST"`,
-    },
-    {
-        name: "fsync-read",
-        description: "as today, mariabackup reading through the page cache (--innodb-flush-method=fsync instead of O_DIRECT)",
-        listener: "sender",
-        backupOptions: "--innodb-flush-method=fsync",
-        sender: NCAT_SERVER,
-        receiver: `${NCAT_CLIENT} | mbstream -x -C "$DEST"`,
+        backupOptions: PARALLEL,
+        sender: `socat -b 1048576 -U TCP-LISTEN:$PORT,reuseaddr SYSTEM:"$BACKUP | lz4 -1 -q"`,
+        receiver: `${SOCAT_CLIENT} | lz4 -d -q | ${EXTRACT}`,
     },
 ];
 
