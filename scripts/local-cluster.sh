@@ -147,10 +147,13 @@ lc_start() { # dir
     --kubeconfig "$LC_DIR/kubeconfig" --secure-port 0 --leader-elect=false --profiling=false
   # kwok manages only the nodes annotated as fake, with the stages it publishes for
   # that: nodes come up and heartbeat through leases, pods turn Ready, deleted pods go.
+  # Without leases (kwok's flag default) the node controller marks the nodes NotReady
+  # between kwok's sparse status updates, and with them every pod.
   lc_kwok_stages >"$LC_DIR/kwok-stages.yaml" || { lc_log "could not read kwok's stages from its module"; return 1; }
   lc_spawn "$LC_DIR" kwok "$(command -v kwok)" --kubeconfig "$LC_DIR/kubeconfig" --config "$LC_DIR/kwok-stages.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --cidr 10.0.0.1/24 --node-ip 10.0.0.1 --server-address "127.0.0.1:$(lc_free_port)"
+    --cidr 10.0.0.1/24 --node-ip 10.0.0.1 --server-address "127.0.0.1:$(lc_free_port)" \
+    --node-lease-duration-seconds 40
 
   lc_nodes_and_volumes | lc_kubectl apply -f - >/dev/null || return 1
   lc_wait 120 "nodes Ready" lc_kubectl wait --for condition=Ready node --all --timeout 5s \
