@@ -148,11 +148,12 @@ check "rootPassword is a Pulumi secret in the stack outputs" \
   test "$(pulumi stack output rootPassword 2>/dev/null)" = "[secret]"
 
 # The objects as the API server holds them, for kube-linter (policy/README.md: what it
-# reports); the Secret without its data, so its references resolve and no password is written.
+# reports); the Secret with its keys but empty values, so references resolve and no password
+# is written to disk.
 {
   k get -n "$NS" statefulset,service,configmap,poddisruptionbudget,networkpolicy -o yaml
   echo "---"
-  k get -n "$NS" secret mysql-credentials -o json | jq 'del(.data, .metadata.annotations)'
+  k get -n "$NS" secret mysql-credentials -o json | jq '.data |= map_values("") | del(.metadata.annotations)'
 } >"$WORK/objects.yaml"
 if command -v kube-linter >/dev/null; then
   kube-linter lint "$WORK/objects.yaml" >"$WORK/kube-linter.txt" 2>&1
