@@ -19,7 +19,7 @@ export interface EngineProfile {
     /**
      * Default image of the backup tooling (`clone-from-peer` init container and the
      * `clone-server` sidecar). It must provide bash, the engine's client, its backup and
-     * stream tools, and ncat or socat; the scripts name any that are missing.
+     * stream tools, and socat or ncat; the scripts name any that are missing.
      */
     backupImage: string;
 }
