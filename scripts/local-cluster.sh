@@ -92,10 +92,11 @@ lc_running() { # dir name
 }
 
 lc_wait() { # seconds description command...
-  local deadline=$((SECONDS + $1)) what=$2; shift 2
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
   until "$@" >/dev/null 2>&1; do
     if [ $SECONDS -ge $deadline ]; then
-      lc_log "timed out after $1 s waiting for $what"
+      lc_log "timed out after $limit s waiting for $what"
       return 1
     fi
     sleep 1
@@ -281,8 +282,8 @@ lc_project() { # dir
 
 lc_toolchain() {
   local node_bin tools
-  node_bin=$(bash "$LOCAL_CLUSTER_ROOT/scripts/setup-node.sh")
-  tools=$(bash "$LOCAL_CLUSTER_ROOT/scripts/toolchain.sh")
+  node_bin=$(bash "$LOCAL_CLUSTER_ROOT/scripts/setup-node.sh") || return 1
+  tools=$(bash "$LOCAL_CLUSTER_ROOT/scripts/toolchain.sh") || return 1
   export PATH="$tools:$node_bin:$PATH"
 }
 
