@@ -116,10 +116,10 @@ lc_start() { # dir
   lc_kubeconfig "$LC_DIR" "$api_port"
   local pki=$LC_DIR/pki
 
-  # Progress notifications every 5 s (as kubeadm sets): without them the API server's watch
-  # cache, and so the controllers' informers, only move on when an object of that kind
-  # changes, and the StatefulSet controller waits up to etcd's default 10 min for its
-  # own write to show up before it acts again.
+  # Progress notifications every 5 s, as kubeadm sets them (etcd's default is 10 min): the
+  # API server's watch cache, and so the controllers' informers, advance on them when no
+  # object of a kind changes; the StatefulSet controller requeues until it reads its own
+  # write ("read version ... is not as new as written version").
   lc_spawn "$LC_DIR" etcd "$(command -v etcd)" --name local-e2e --data-dir "$LC_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
