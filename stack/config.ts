@@ -26,6 +26,12 @@ export const CONFIG_DEFAULTS = {
     eksKubernetesVersion: "1.34",
 };
 
+/**
+ * Keys without a default. Pulumi.yaml cannot declare them: the CLI refuses to run a stack
+ * that has no value for a declared key without a default.
+ */
+export const OPTIONAL_CONFIG_KEYS = ["storageClass", "rootPassword", "kubeconfig", "context", "linstorStoragePool"];
+
 /** Settings for a cluster that already exists (minikube, LINSTOR). */
 export interface ExistingClusterConfig {
     /** Path to, or contents of, a kubeconfig; the ambient one when absent. */

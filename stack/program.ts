@@ -14,9 +14,14 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
     const target = clusterTarget(config);
     const randomProvider = new random.Provider("random");
 
+    // Deleting a namespace deletes the claims in it, and with them the data: `pulumi destroy`
+    // leaves the namespace (and so the claims) in place.
     const namespace = config.createNamespace
-        ? new k8s.core.v1.Namespace(config.namespace, { metadata: { name: config.namespace } }, { provider: target.provider })
-              .metadata.name
+        ? new k8s.core.v1.Namespace(
+              config.namespace,
+              { metadata: { name: config.namespace } },
+              { provider: target.provider, retainOnDelete: true },
+          ).metadata.name
         : pulumi.output(config.namespace);
 
     const db = new ReplicatedMySql(
