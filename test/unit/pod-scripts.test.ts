@@ -36,7 +36,7 @@ function bash(engine: string, snippet: string): { code: number | null; stdout: s
 }
 
 function clonePosition(engine: string, fixture: string) {
-    return bash(engine, `engine_clone_position ${JSON.stringify(path.join(FIXTURES, engine, fixture))}`);
+    return bash(engine, `clone_position ${JSON.stringify(path.join(FIXTURES, engine, fixture))}`);
 }
 
 describe("pod scripts: engine selection", function () {

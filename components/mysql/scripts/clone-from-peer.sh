@@ -52,7 +52,7 @@ clone_once() {
   bytes=$(du -sb "$CLONE_STAGING" | { read -r size _ && printf '%s' "$size"; })
   elapsed_ms=$(((${EPOCHREALTIME//[!0-9]/} - started_us) / 1000))
   log "received $bytes bytes from $donor in ${elapsed_ms} ms ($((bytes / 1000 / (elapsed_ms + 1))) MB/s)"
-  position=$(engine_clone_position "$CLONE_STAGING") || exit 1
+  position=$(clone_position "$CLONE_STAGING") || exit 1
   if ! engine_prepare_backup "$CLONE_STAGING"; then
     log "preparing the backup failed"
     return 1

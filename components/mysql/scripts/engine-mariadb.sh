@@ -21,6 +21,11 @@ readonly ENGINE_INIT_TOOLS=(mariadb-install-db mariadbd mariadb mariadb-admin)
 readonly ENGINE_SKIP_REPLICA_START_OPTION=--skip-slave-start
 readonly ENGINE_SQL_START_REPLICA="START SLAVE"
 readonly ENGINE_SQL_REPLICA_STATUS="SHOW SLAVE STATUS"
+# How xtrabackup_slave_info names the GTID state of a replica donor, and its file/position
+# form; what a GTID state is called here (read by lib.sh clone_position).
+readonly ENGINE_SLAVE_INFO_GTID_VARIABLE=gtid_slave_pos
+readonly ENGINE_SLAVE_INFO_FILE_OPTION=MASTER_LOG_FILE
+readonly ENGINE_GTID_NOUN="GTID position"
 readonly LOCAL_ADMIN_USER=mysql
 
 # Runs the client as the local admin on the server socket; arguments go to the client.
@@ -81,31 +86,6 @@ engine_initialize_datadir() {
   fi
   LOCAL_ADMIN_SOCKET=$boot_socket engine_local_admin_client -e "SHUTDOWN"
   wait "$boot_pid" || die "bootstrap server did not shut down cleanly"
-}
-
-# GTID position (domain-server-seq list, possibly empty) of a received backup in $1.
-# From a replica donor: its gtid_slave_pos from xtrabackup_slave_info. From the primary:
-# the third column of xtrabackup_binlog_info.
-engine_clone_position() {
-  local dir=$1 info="" position
-  [[ -f $dir/xtrabackup_slave_info ]] && info=$(<"$dir/xtrabackup_slave_info")
-  if [[ $info =~ gtid_slave_pos[[:space:]]*=[[:space:]]*\'([^\']*)\' ]]; then
-    position=${BASH_REMATCH[1]}
-  elif [[ -n $info && ! $info =~ MASTER_LOG_FILE ]]; then
-    die "malformed $dir/xtrabackup_slave_info: neither gtid_slave_pos nor MASTER_LOG_FILE in '${info:0:200}'"
-  elif [[ -f $dir/xtrabackup_binlog_info ]]; then
-    # No slave_info (the donor is the primary), or its file/position form, which the tool
-    # writes when the donor has applied no GTID yet: the donor's binlog GTID state is exact.
-    read_binlog_info "$dir/xtrabackup_binlog_info"
-    position=$BINLOG_GTID
-  elif [[ -n $info ]]; then
-    die "$dir/xtrabackup_slave_info has a file/position and there is no xtrabackup_binlog_info: no GTID position to start from"
-  else
-    die "clone metadata missing: neither xtrabackup_slave_info nor xtrabackup_binlog_info in $dir"
-  fi
-  position=${position//[[:space:]]/}
-  engine_valid_position "$position" || die "malformed GTID position '$position' in the clone metadata of $dir"
-  printf '%s\n' "$position"
 }
 
 engine_valid_position() {

@@ -20,6 +20,11 @@ readonly ENGINE_INIT_TOOLS=(mysqld mktemp)
 readonly ENGINE_SKIP_REPLICA_START_OPTION=--skip-replica-start
 readonly ENGINE_SQL_START_REPLICA="START REPLICA"
 readonly ENGINE_SQL_REPLICA_STATUS="SHOW REPLICA STATUS"
+# How xtrabackup_slave_info names the GTID state of a replica donor, and its file/position
+# form; what a GTID state is called here (read by lib.sh clone_position).
+readonly ENGINE_SLAVE_INFO_GTID_VARIABLE=gtid_purged
+readonly ENGINE_SLAVE_INFO_FILE_OPTION=SOURCE_LOG_FILE
+readonly ENGINE_GTID_NOUN="GTID set"
 
 # Runs the client as root on the server socket; arguments go to the client.
 engine_local_admin_client() {
@@ -65,31 +70,6 @@ readonly MYSQL_GTID_ELEMENT="$MYSQL_UUID(:([A-Za-z_][A-Za-z0-9_]{0,31}|[0-9]+(-[
 
 engine_valid_position() {
   [[ -z $1 || $1 =~ ^$MYSQL_GTID_ELEMENT(,$MYSQL_GTID_ELEMENT)*$ ]]
-}
-
-# GTID set (possibly empty) of a received backup in $1. From a replica donor:
-# gtid_purged in xtrabackup_slave_info; otherwise the third column of
-# xtrabackup_binlog_info, which may run over several lines.
-engine_clone_position() {
-  local dir=$1 info="" position
-  [[ -f $dir/xtrabackup_slave_info ]] && info=$(<"$dir/xtrabackup_slave_info")
-  if [[ $info =~ gtid_purged[[:space:]]*=[[:space:]]*\'([^\']*)\' ]]; then
-    position=${BASH_REMATCH[1]}
-  elif [[ -n $info && ! $info =~ SOURCE_LOG_FILE ]]; then
-    die "malformed $dir/xtrabackup_slave_info: neither gtid_purged nor SOURCE_LOG_FILE in '${info:0:200}'"
-  elif [[ -f $dir/xtrabackup_binlog_info ]]; then
-    # No slave_info (the donor is the primary), or its file/position form, which the tool
-    # writes when the donor has applied no GTID yet: the donor's binlog GTID state is exact.
-    read_binlog_info "$dir/xtrabackup_binlog_info"
-    position=$BINLOG_GTID
-  elif [[ -n $info ]]; then
-    die "$dir/xtrabackup_slave_info has a file/position and there is no xtrabackup_binlog_info: no GTID set to start from"
-  else
-    die "clone metadata missing: neither xtrabackup_slave_info nor xtrabackup_binlog_info in $dir"
-  fi
-  position=${position//[[:space:]]/}
-  engine_valid_position "$position" || die "malformed GTID set '$position' in the clone metadata of $dir"
-  printf '%s\n' "$position"
 }
 
 # SQL that points a freshly cloned replica at the primary $2 from GTID set $1, without

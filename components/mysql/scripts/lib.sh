@@ -197,3 +197,28 @@ read_binlog_info() {
   [[ -n $BINLOG_FILE && $BINLOG_POS =~ ^[0-9]+$ ]] ||
     die "malformed $path: expected '<binlog file> <position> [<GTID set>]', found '$(head -c 200 "$path")'"
 }
+
+# GTID state of a received backup in $1, for the engine's replication set-up. From a replica
+# donor: the GTID variable its xtrabackup_slave_info sets. From the primary: the third column
+# of xtrabackup_binlog_info. Fails naming the file when neither gives one.
+clone_position() {
+  local dir=$1 info="" position
+  [[ -f $dir/xtrabackup_slave_info ]] && info=$(<"$dir/xtrabackup_slave_info")
+  if [[ $info =~ ${ENGINE_SLAVE_INFO_GTID_VARIABLE}[[:space:]]*=[[:space:]]*\'([^\']*)\' ]]; then
+    position=${BASH_REMATCH[1]}
+  elif [[ -n $info && ! $info =~ $ENGINE_SLAVE_INFO_FILE_OPTION ]]; then
+    die "malformed $dir/xtrabackup_slave_info: neither $ENGINE_SLAVE_INFO_GTID_VARIABLE nor $ENGINE_SLAVE_INFO_FILE_OPTION in '${info:0:200}'"
+  elif [[ -f $dir/xtrabackup_binlog_info ]]; then
+    # No slave_info (the donor is the primary), or its file/position form, which the tool
+    # writes when the donor has applied no GTID yet: the donor's binlog GTID state is exact.
+    read_binlog_info "$dir/xtrabackup_binlog_info"
+    position=$BINLOG_GTID
+  elif [[ -n $info ]]; then
+    die "$dir/xtrabackup_slave_info has a file/position and there is no xtrabackup_binlog_info: no $ENGINE_GTID_NOUN to start from"
+  else
+    die "clone metadata missing: neither xtrabackup_slave_info nor xtrabackup_binlog_info in $dir"
+  fi
+  position=${position//[[:space:]]/}
+  engine_valid_position "$position" || die "malformed $ENGINE_GTID_NOUN '$position' in the clone metadata of $dir"
+  printf '%s\n' "$position"
+}
