@@ -99,6 +99,21 @@ export class StatefulSetView {
         return undecided ? UNKNOWN : undefined;
     }
 
+    /**
+     * The database container for a policy that must see it: reports the StatefulSet when none
+     * can be identified; undefined then, and while preview hides the containers.
+     */
+    requireDatabaseContainer(report: (message: string) => void): ContainerRef | undefined {
+        const database = this.databaseContainer();
+        if (isUnknown(database)) {
+            return undefined;
+        }
+        if (!database) {
+            report(this.noDatabaseContainerMessage);
+        }
+        return database;
+    }
+
     /** The message for a database StatefulSet in which no container can be identified as the server. */
     get noDatabaseContainerMessage(): string {
         return `${this.label}: no container in spec.template.spec.containers is named "mysql" or runs a mysql/mariadb image, ` +

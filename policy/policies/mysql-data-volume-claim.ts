@@ -58,12 +58,8 @@ export const mysqlDataVolumeClaim = databaseStatefulSetPolicy({
             }
         });
 
-        const database = statefulSet.databaseContainer();
-        if (isUnknown(database)) {
-            return;
-        }
+        const database = statefulSet.requireDatabaseContainer(report);
         if (!database) {
-            report(statefulSet.noDatabaseContainerMessage);
             return;
         }
         const mounts = database.container.volumeMounts;

@@ -24,12 +24,8 @@ export const mysqlProbesPresent = databaseStatefulSetPolicy({
     remediationSteps: "Add readinessProbe, livenessProbe and startupProbe to the database container.",
     config,
     validate(statefulSet, { minimumInitialDelaySeconds }, report) {
-        const database = statefulSet.databaseContainer();
-        if (isUnknown(database)) {
-            return;
-        }
+        const database = statefulSet.requireDatabaseContainer(report);
         if (!database) {
-            report(statefulSet.noDatabaseContainerMessage);
             return;
         }
         const { container, path, label } = database;
