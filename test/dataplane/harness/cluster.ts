@@ -273,6 +273,35 @@ export class Cluster {
         await runOk("ip", ["-n", netns, "link", "set", "eth0", "up"]);
     }
 
+    /**
+     * Takes a pod's namespace off the bridge for good before it returns. Deleting a named
+     * netns only drops its mount; the kernel frees the namespace, and with it the veth pair,
+     * later on a work queue. On a busy 2-core CI machine that outlasted a scale-down followed
+     * at once by a scale-up, and re-adding `vpN` failed with "File exists". So: end any
+     * process of this pod still inside the netns (all were started by this run), delete the
+     * veth pair by its bridge side (synchronous), delete the netns, and check the name is free.
+     */
+    private async detach(netns: string, hostSide: string): Promise<void> {
+        const bridge = `${this.prefix}br`;
+        const left = (await run("ip", ["netns", "pids", netns])).stdout.split(/\s+/).filter((p) => /^\d+$/.test(p));
+        for (const pid of left) {
+            appendLog(this.eventsLog, `${netns}: process ${pid} outlived its pod; SIGKILL`);
+            try {
+                process.kill(Number(pid), "SIGKILL");
+            } catch {
+                // Exited meanwhile.
+            }
+        }
+        if (left.length > 0) {
+            await waitFor(`processes of ${netns} to exit`, 10000, async () =>
+                (await run("ip", ["netns", "pids", netns])).stdout.trim() === "" ? true : undefined, 50);
+        }
+        await run("ip", ["-n", bridge, "link", "del", hostSide]);
+        await this.deleteNetns(netns);
+        const still = await run("ip", ["-n", bridge, "link", "show", hostSide]);
+        if (still.code === 0) throw new Error(`${hostSide} still exists on the bridge after deleting ${netns}`);
+    }
+
     private async deleteNetns(name: string): Promise<void> {
         await run("ip", ["netns", "del", name]);
         const i = this.netnsMade.indexOf(name);
@@ -443,7 +472,7 @@ export class Cluster {
         clearTimeout(timer);
         signalGroup(pod.holder, "SIGKILL");
         await exited(pod.holder);
-        await this.deleteNetns(pod.netns);
+        await this.detach(pod.netns, `vp${n}`);
         for (const what of ["conf", "run", "tmp"] as const) fs.rmSync(this.podDir(n, what), { recursive: true, force: true });
         this.pods.delete(n);
         appendLog(this.eventsLog, `${this.podName(n)}: deleted`);
