@@ -108,7 +108,7 @@ export function checkTargets(results: Results): TargetCheck[] {
             met: clone.ratioToCopy <= 1.5,
             missedBy: clone.ratioToCopy > 1.5 ? `${fmt(clone.ratioToCopy - 1.5)} over (${fmt(clone.seconds - 1.5 * clone.copySeconds)} s slower than 1.5 × copy)` : undefined,
             why:
-                `${copyRate}; ${split}: every byte crosses user space in mariabackup, two relay processes and mbstream, ` +
+                `${copyRate}; ${split}: every byte crosses user space in mariabackup, the donor's socat and mbstream, ` +
                 `on ${results.machine.cpus} cores shared with the servers${pipe}` +
                 (best && best.ratioToCopy !== undefined ? `; best variant '${best.name}': ratio ${fmt(best.ratioToCopy)}` : ""),
         });

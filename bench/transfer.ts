@@ -139,9 +139,13 @@ export interface Variant {
     backupOptions: string;
 }
 
-// The scripts' own commands (lib.sh receive_stream / serve_stream), socat and ncat paths.
-const SOCAT_SERVER = `socat -b 1048576 -U TCP-LISTEN:$PORT,reuseaddr SYSTEM:"$BACKUP"`;
-const SOCAT_CLIENT = `socat -b 1048576 -u -T 600 TCP:$SENDER:$PORT,connect-timeout=10 STDOUT`;
+// The scripts' own commands (lib.sh receive_stream_into / serve_stream), socat and ncat paths.
+const SOCAT_SERVER = `socat -b 1048576 -U -T 600 TCP-LISTEN:$PORT,reuseaddr SYSTEM:"$BACKUP"`;
+/** socat connects, then becomes `command` (the extractor) on the socket itself: no relay. */
+const socatInto = (command: string) =>
+    `socat -u TCP:$SENDER:$PORT,connect-timeout=10,keepalive,keepidle=60,keepintvl=10,keepcnt=6 EXEC:"${command}",nofork`;
+/** The receiving socat the scripts used until 2026-11-21 19:10 UTC: a relay into a pipe. */
+const SOCAT_RELAY = `socat -b 1048576 -u -T 600 TCP:$SENDER:$PORT,connect-timeout=10 STDOUT`;
 const NCAT_SERVER = `ncat --listen --send-only --max-conns=1 $PORT -c "$BACKUP"`;
 const NCAT_CLIENT = `ncat --recv-only --wait 10s --idle-timeout 600s $SENDER $PORT`;
 /** The scripts' backup and extract parallelism (engine-mariadb.sh, clone-from-peer.sh). */
@@ -152,15 +156,24 @@ const EXTRACT = `mbstream -x --parallel=2 -C "$DEST"`;
 export const VARIANTS: Variant[] = [
     {
         name: "today",
-        description: "the scripts with socat: socat -b 1048576 serving 'mariabackup --parallel=4 --stream' on the donor, socat -b 1048576 | mbstream -x --parallel=2 on the new pod",
+        description:
+            "the scripts with socat: socat -b 1048576 -T 600 serving 'mariabackup --parallel=4 --stream' on the donor; on the new pod socat connects and execs mbstream -x --parallel=2 on the socket (EXEC nofork, no relay)",
         listener: "sender",
         backupOptions: PARALLEL,
         sender: SOCAT_SERVER,
-        receiver: `${SOCAT_CLIENT} | ${EXTRACT}`,
+        receiver: socatInto("mbstream -x --parallel=2 -C $DEST"),
+    },
+    {
+        name: "socat-relay",
+        description: "the scripts until 2026-11-21 19:10 UTC: as today, but the receiving socat relays into a pipe: socat -b 1048576 | mbstream -x --parallel=2",
+        listener: "sender",
+        backupOptions: PARALLEL,
+        sender: SOCAT_SERVER,
+        receiver: `${SOCAT_RELAY} | ${EXTRACT}`,
     },
     {
         name: "ncat-fallback",
-        description: "the scripts in an image without socat: ncat on both ends, same parallelism",
+        description: "the scripts in an image without socat: ncat on both ends (ncat | mbstream), same parallelism",
         listener: "sender",
         backupOptions: PARALLEL,
         sender: NCAT_SERVER,
@@ -175,16 +188,16 @@ export const VARIANTS: Variant[] = [
         receiver: `${NCAT_CLIENT} | mbstream -x -C "$DEST"`,
     },
     {
-        name: "socat-1m-serial",
+        name: "socat-serial",
         description: "today's socat commands without --parallel on either side: what the parallelism adds",
         listener: "sender",
         backupOptions: "",
         sender: SOCAT_SERVER,
-        receiver: `${SOCAT_CLIENT} | mbstream -x -C "$DEST"`,
+        receiver: socatInto("mbstream -x -C $DEST"),
     },
     {
         name: "devtcp-recv",
-        description: "as today on the donor; mbstream reads the socket itself (bash /dev/tcp): no receiving relay process, but no timeouts either",
+        description: "as today on the donor; mbstream reads the socket through bash's /dev/tcp: no relay either, but no connect timeout or keepalive",
         listener: "sender",
         backupOptions: PARALLEL,
         sender: SOCAT_SERVER,
@@ -196,15 +209,15 @@ export const VARIANTS: Variant[] = [
         listener: "sender",
         backupOptions: "--parallel=8",
         sender: SOCAT_SERVER,
-        receiver: `${SOCAT_CLIENT} | mbstream -x --parallel=4 -C "$DEST"`,
+        receiver: socatInto("mbstream -x --parallel=4 -C $DEST"),
     },
     {
         name: "lz4",
-        description: "as today, the stream compressed with lz4 -1 on the donor and decompressed on the new pod",
+        description: "as socat-relay, the stream compressed with lz4 -1 on the donor and decompressed on the new pod (a pipe is needed for lz4)",
         listener: "sender",
         backupOptions: PARALLEL,
-        sender: `socat -b 1048576 -U TCP-LISTEN:$PORT,reuseaddr SYSTEM:"$BACKUP | lz4 -1 -q"`,
-        receiver: `${SOCAT_CLIENT} | lz4 -d -q | ${EXTRACT}`,
+        sender: `socat -b 1048576 -U -T 600 TCP-LISTEN:$PORT,reuseaddr SYSTEM:"$BACKUP | lz4 -1 -q"`,
+        receiver: `${SOCAT_RELAY} | lz4 -d -q | ${EXTRACT}`,
     },
 ];
 

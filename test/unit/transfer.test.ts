@@ -1,5 +1,5 @@
 /**
- * The byte mover between pods (lib.sh: choose_transfer_tool, serve_stream, receive_stream),
+ * The byte mover between pods (lib.sh: choose_transfer_tool, serve_stream, receive_stream_into),
  * with each tool an image may ship: ncat (the tutorial's) and socat (the official mariadb
  * image's). Real listeners on loopback, real transfers (3 MiB: more than socat's 1 MiB
  * buffer); the data-plane suite then runs the whole clone with socat, which the scripts
@@ -74,9 +74,18 @@ describe("pod scripts: streaming between peers", function () {
         fs.rmSync(work, { recursive: true, force: true });
     });
 
+    /** A receiving command, like the clone's extractor: copies its stdin to `out` and notes what stdin is. */
+    function sink(): { script: string; out: string; stdinKind: string } {
+        const script = path.join(work, "sink.sh");
+        const out = path.join(work, "received");
+        const stdinKind = path.join(work, "stdin-kind");
+        fs.writeFileSync(script, `readlink /proc/$$/fd/0 > ${JSON.stringify(stdinKind)}\ncat > "$1"\n`);
+        return { script, out, stdinKind };
+    }
+
     for (const tool of ["ncat", "socat"]) {
         it(`serves and receives a backup stream byte for byte with only ${tool} in the image`, async function () {
-            const bin = pathWith(path.join(work, "bin"), [tool]);
+            const bin = pathWith(path.join(work, "bin"), [tool, "readlink"]);
             const payload = path.join(work, "payload");
             fs.writeFileSync(payload, crypto.randomBytes(3 * 1024 * 1024));
             // The per-connection command, like `serve-backups.sh stream`.
@@ -91,23 +100,54 @@ describe("pod scripts: streaming between peers", function () {
             await waitForListener(port);
 
             // Two clones one after the other: the listener keeps serving.
+            const { script: receiver, out, stdinKind } = sink();
             for (let clone = 0; clone < 2; clone++) {
-                const [f, s] = libBash(`choose_transfer_tool; receive_stream 127.0.0.1 ${port}`, env);
-                const received = spawnSync("bash", [f, s], { env, maxBuffer: 16 * 1024 * 1024 });
-                assert.strictEqual(received.status, 0, received.stderr?.toString());
-                assert.ok(received.stdout.equals(fs.readFileSync(payload)), `clone ${clone} received every byte`);
+                fs.rmSync(out, { force: true });
+                const [f, s] = libBash(`choose_transfer_tool; receive_stream_into 127.0.0.1 ${port} bash ${receiver} ${out}`, env);
+                const received = spawnSync("bash", [f, s], { env, encoding: "utf8" });
+                assert.strictEqual(received.status, 0, received.stderr);
+                assert.ok(fs.readFileSync(out).equals(fs.readFileSync(payload)), `clone ${clone} received every byte`);
             }
+            // With socat the extractor reads the socket itself: no relay process copies the
+            // stream again (the bench measures what that saves). ncat pipes into it.
+            assert.match(fs.readFileSync(stdinKind, "utf8"), tool === "socat" ? /^socket:\[/ : /^pipe:\[/);
+        });
+
+        it(`fails when the receiving command fails, though the transfer went well (${tool})`, async function () {
+            const bin = pathWith(path.join(work, "bin"), [tool]);
+            const producer = path.join(work, "producer.sh");
+            fs.writeFileSync(producer, "printf 'some bytes'\n");
+            const failing = path.join(work, "failing.sh");
+            fs.writeFileSync(failing, "cat >/dev/null\nexit 3\n");
+            const port = await freePort();
+            const env = { PATH: bin };
+            const [flag, script] = libBash(`choose_transfer_tool; serve_stream ${port} ${JSON.stringify(producer)}`, env);
+            servers.push(spawn("bash", [flag, script], { env, stdio: "ignore" }));
+            await waitForListener(port);
+            const [f, s] = libBash(`choose_transfer_tool; receive_stream_into 127.0.0.1 ${port} bash ${failing}`, env);
+            const received = spawnSync("bash", [f, s], { env, timeout: 30000 });
+            assert.notStrictEqual(received.status, 0);
+            assert.strictEqual(received.signal, null, "it ended by itself");
         });
 
         it(`fails, rather than hangs, when no peer listens (${tool})`, async function () {
-            const bin = pathWith(path.join(work, "bin"), [tool]);
+            const bin = pathWith(path.join(work, "bin"), [tool, "readlink"]);
             const port = await freePort();
-            const [f, s] = libBash(`choose_transfer_tool; receive_stream 127.0.0.1 ${port}`, { PATH: bin });
+            const { script: receiver, out } = sink();
+            const [f, s] = libBash(`choose_transfer_tool; receive_stream_into 127.0.0.1 ${port} bash ${receiver} ${out}`, { PATH: bin });
             const received = spawnSync("bash", [f, s], { env: { PATH: bin }, timeout: 30000 });
             assert.notStrictEqual(received.status, 0);
             assert.strictEqual(received.signal, null, "it ended by itself");
         });
     }
+
+    it("refuses, by name, a receiving argument that socat's EXEC would split or misread", function () {
+        const bin = pathWith(path.join(work, "bin"), ["socat"]);
+        const [f, s] = libBash("choose_transfer_tool; receive_stream_into 127.0.0.1 9 mbstream -x -C /data/a,b", { PATH: bin });
+        const result = spawnSync("bash", [f, s], { env: { PATH: bin }, encoding: "utf8", timeout: 30000 });
+        assert.strictEqual(result.status, 1);
+        assert.match(result.stderr, /ERROR: receive_stream_into: argument '\/data\/a,b' holds characters socat's EXEC cannot pass$/m);
+    });
 
     it("prefers socat (1 MiB buffers, faster than ncat) when both are there", function () {
         const bin = pathWith(path.join(work, "bin"), ["ncat", "socat"]);

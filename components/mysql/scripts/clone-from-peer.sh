@@ -39,7 +39,7 @@ clone_once() {
   mkdir -p "$CLONE_STAGING" || return 1
   # --parallel=2: files are written by two threads while the stream is read (both engines'
   # extractors accept it; measured for MariaDB in docs/benchmarks.md).
-  if ! receive_stream "$donor" "$CLONE_PORT" | "$ENGINE_XBSTREAM" -x --parallel=2 -C "$CLONE_STAGING"; then
+  if ! receive_stream_into "$donor" "$CLONE_PORT" "$ENGINE_XBSTREAM" -x --parallel=2 -C "$CLONE_STAGING"; then
     log "receiving from $donor:$CLONE_PORT failed"
     return 1
   fi
