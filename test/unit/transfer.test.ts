@@ -130,6 +130,33 @@ describe("pod scripts: streaming between peers", function () {
             assert.strictEqual(received.signal, null, "it ended by itself");
         });
 
+        it(`ends a stream its donor leaves idle, rather than hanging (${tool}; idle limit shortened to 2 s)`, async function () {
+            const bin = pathWith(path.join(work, "bin"), [tool, "readlink", "sleep"]);
+            const producer = path.join(work, "producer.sh");
+            // Like a backup stuck behind a lock: some bytes, then nothing for 30 s.
+            const producerPid = path.join(work, "producer.pid");
+            fs.writeFileSync(producer, `printf %s $$ > ${JSON.stringify(producerPid)}\nprintf partial\nexec sleep 30\n`);
+            const port = await freePort();
+            const env = { PATH: bin, STREAM_IDLE_TIMEOUT_SECONDS: "2" };
+            const [flag, script] = libBash(`choose_transfer_tool; serve_stream ${port} ${JSON.stringify(producer)}`, env);
+            servers.push(spawn("bash", [flag, script], { env, stdio: "ignore" }));
+            await waitForListener(port);
+            const { script: receiver, out } = sink();
+            const started = Date.now();
+            const [f, s] = libBash(`choose_transfer_tool; receive_stream_into 127.0.0.1 ${port} bash ${receiver} ${out}`, env);
+            const received = spawnSync("bash", [f, s], { env, timeout: 20000 });
+            const elapsed = Date.now() - started;
+            try {
+                process.kill(Number(fs.readFileSync(producerPid, "utf8")), "SIGKILL");
+            } catch {
+                // Already ended with its stream.
+            }
+            assert.strictEqual(received.signal, null, `still receiving after ${elapsed} ms: the idle stream was not cut`);
+            assert.strictEqual(fs.readFileSync(out, "utf8"), "partial");
+            // Cut by the idle limit, not because the producer ended (it sleeps 30 s).
+            assert.ok(elapsed >= 1500, `the stream ended after ${elapsed} ms, before the 2 s idle limit could act`);
+        });
+
         it(`fails, rather than hangs, when no peer listens (${tool})`, async function () {
             const bin = pathWith(path.join(work, "bin"), [tool, "readlink"]);
             const port = await freePort();
@@ -147,6 +174,15 @@ describe("pod scripts: streaming between peers", function () {
         const result = spawnSync("bash", [f, s], { env: { PATH: bin }, encoding: "utf8", timeout: 30000 });
         assert.strictEqual(result.status, 1);
         assert.match(result.stderr, /ERROR: receive_stream_into: argument '\/data\/a,b' holds characters socat's EXEC cannot pass$/m);
+    });
+
+    it("names a malformed idle limit before it streams anything", function () {
+        const bin = pathWith(path.join(work, "bin"), ["socat"]);
+        const env = { PATH: bin, STREAM_IDLE_TIMEOUT_SECONDS: "10m" };
+        const [f, s] = libBash("choose_transfer_tool", env);
+        const result = spawnSync("bash", [f, s], { env, encoding: "utf8" });
+        assert.strictEqual(result.status, 1);
+        assert.match(result.stderr, /ERROR: STREAM_IDLE_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 999999, not '10m'$/m);
     });
 
     it("prefers socat (1 MiB buffers, faster than ncat) when both are there", function () {

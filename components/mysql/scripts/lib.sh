@@ -15,6 +15,9 @@ readonly SERVER_PORT=3306
 readonly SERVER_ID_BASE=100
 readonly ROOT_OPTION_FILE=$RUN_DIR/root.cnf
 readonly BACKUP_OPTION_FILE=$RUN_DIR/backup.cnf
+# A backup stream that carries nothing for this long is cut: 10 min. Only the transfer's
+# tests shorten it, through STREAM_IDLE_TIMEOUT_SECONDS; the component never sets that.
+readonly STREAM_IDLE_SECONDS=${STREAM_IDLE_TIMEOUT_SECONDS:-600}
 
 # State kept in the data volume. Dot-files: the server and the backup tools ignore them, so a
 # donor's state never travels inside a clone.
@@ -120,6 +123,8 @@ wait_for_local_server() {
 # in the tutorial's image). Sets TRANSFER_TOOL, or fails naming both.
 choose_transfer_tool() {
   local tool
+  [[ $STREAM_IDLE_SECONDS =~ ^[1-9][0-9]{0,5}$ ]] ||
+    die "STREAM_IDLE_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 999999, not '$STREAM_IDLE_SECONDS'"
   # socat first: with 1 MiB buffers it streams faster than ncat (docs/benchmarks.md).
   for tool in socat ncat; do
     if command -v "$tool" >/dev/null 2>&1; then
@@ -138,14 +143,14 @@ choose_transfer_tool() {
 #   socat's own idle timeout cannot act once socat has become the command, so TCP
 #   keepalive ends a connection whose peer vanished (about 2 min: 60 s idle, then 6
 #   probes 10 s apart) and the donor's socat ends a stream idle for 10 min (serve_stream).
-# - ncat: ncat | command; a peer that sends nothing for 10 minutes counts as failed.
+# - ncat: ncat | command; a peer that sends nothing for 10 min counts as failed.
 receive_stream_into() {
   local host=$1 port=$2 arg
   shift 2
   (($# > 0)) || die "receive_stream_into: no command to receive into"
   case $TRANSFER_TOOL in
     ncat)
-      ncat --recv-only --wait 10s --idle-timeout 600s "$host" "$port" | "$@"
+      ncat --recv-only --wait 10s --idle-timeout "${STREAM_IDLE_SECONDS}s" "$host" "$port" | "$@"
       local status=("${PIPESTATUS[@]}")
       ((status[0] == 0 && status[1] == 0))
       ;;
@@ -168,9 +173,9 @@ serve_stream() {
   case $TRANSFER_TOOL in
     ncat) exec ncat --listen --keep-open --send-only --max-conns=1 "$port" -c "$command" ;;
     # -U: bytes flow from the command to the client only; max-children=1 as ncat's max-conns;
-    # -T 600: a stream the command leaves idle for 10 min is closed, so the receiver (which
+    # -T: a stream the command leaves idle for 10 min is closed, so the receiver (which
     # has no idle timeout of its own with socat, see receive_stream_into) fails and retries.
-    socat) exec socat -b 1048576 -U -T 600 "TCP-LISTEN:$port,reuseaddr,fork,max-children=1" "SYSTEM:${command% }" ;;
+    socat) exec socat -b 1048576 -U -T "$STREAM_IDLE_SECONDS" "TCP-LISTEN:$port,reuseaddr,fork,max-children=1" "SYSTEM:${command% }" ;;
   esac
 }
 
