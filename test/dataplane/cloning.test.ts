@@ -1,6 +1,8 @@
 /**
  * Issue 5, scenarios 6 and 8: a clone interrupted halfway is redone from scratch on the next
- * start, and a clone that starts before its peer's sidecar listens retries until it can.
+ * start (6: the receiver killed; 6b: the donor's backup killed; 6c: the donor cut off the
+ * network with nothing closed), and a clone that starts before its peer's sidecar listens
+ * retries until it can.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -104,6 +106,38 @@ describe("data plane: cloning a replica from its peer", function () {
         assert.match(log, /(receiving from mysql-1\.mysql:3307 failed|the stream from mysql-1\.mysql:3307 ended before a complete backup)/);
         assert.match(log, /attempt 2\/\d+: cloning from mysql-1\.mysql:3307/);
         assert.match(log, /clone complete/);
+        await assertEqualToPrimary(cluster, 2);
+        assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
+    });
+
+    it("6c. a donor cut off the network mid-stream (nothing closed) is given up by keepalive, and the clone retried once it is back", async function () {
+        if (cluster.isRunning(2)) await cluster.stopPod(2);
+        cluster.deleteVolume(2);
+        const staging = path.join(cluster.dataDir(2), ".pod-clone-staging");
+        // Pod 2's log file holds the earlier tests' clones too: look at this start's part only.
+        const logFrom = cluster.logs(2, "clone-from-peer").length;
+        const log = () => cluster.logs(2, "clone-from-peer").slice(logFrom);
+        // The scripts give a vanished donor up after 2 min; 12 s here (lib.sh's test-only knob).
+        const starting = cluster.startPod(2, { env: { STREAM_DEAD_PEER_TIMEOUT_SECONDS: "12" } });
+        await waitFor("the clone to be halfway", 60000, async () => (directoryBytes(staging) >= 40 * 1024 * 1024 ? true : undefined), 10);
+        await cluster.setLink(1, false);
+        const cut = Date.now();
+        try {
+            // Without keepalive the receiver would wait for ever: nothing closes the connection.
+            await waitFor("the receiver to give the silent donor up", 60000, async () =>
+                /attempt 1\/\d+: cloning from mysql-1\.mysql[\s\S]*(receiving from mysql-1\.mysql:3307 failed|ended before a complete backup)/.test(
+                    log(),
+                )
+                    ? true
+                    : undefined,
+            250);
+        } finally {
+            await cluster.setLink(1, true);
+        }
+        console.log(`      donor cut off: first attempt given up after ${((Date.now() - cut) / 1000).toFixed(1)} s (keepalive: 6 s idle + 6 probes 1 s apart)`);
+        await starting;
+        assert.match(log(), /attempt 2\/\d+: cloning from mysql-1\.mysql:3307/);
+        assert.strictEqual((log().match(/clone complete/g) ?? []).length, 1);
         await assertEqualToPrimary(cluster, 2);
         assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
     });

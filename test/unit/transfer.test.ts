@@ -185,6 +185,15 @@ describe("pod scripts: streaming between peers", function () {
         assert.match(result.stderr, /ERROR: STREAM_IDLE_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 999999, not '10m'$/m);
     });
 
+    it("names a dead-peer limit too short for its keepalive probes", function () {
+        const bin = pathWith(path.join(work, "bin"), ["socat"]);
+        const env = { PATH: bin, STREAM_DEAD_PEER_TIMEOUT_SECONDS: "5" };
+        const [f, s] = libBash("choose_transfer_tool", env);
+        const result = spawnSync("bash", [f, s], { env, encoding: "utf8" });
+        assert.strictEqual(result.status, 1);
+        assert.match(result.stderr, /ERROR: STREAM_DEAD_PEER_TIMEOUT_SECONDS must be a whole number of seconds from 12 to 999999, not '5'$/m);
+    });
+
     it("prefers socat (1 MiB buffers, faster than ncat) when both are there", function () {
         const bin = pathWith(path.join(work, "bin"), ["ncat", "socat"]);
         const [f, s] = libBash("choose_transfer_tool; printf %s \"$TRANSFER_TOOL\"", { PATH: bin });

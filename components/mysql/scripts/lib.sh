@@ -18,6 +18,11 @@ readonly BACKUP_OPTION_FILE=$RUN_DIR/backup.cnf
 # A backup stream that carries nothing for this long is cut: 10 min. Only the transfer's
 # tests shorten it, through STREAM_IDLE_TIMEOUT_SECONDS; the component never sets that.
 readonly STREAM_IDLE_SECONDS=${STREAM_IDLE_TIMEOUT_SECONDS:-600}
+# A donor that vanished without closing the connection (its node lost, its network cut) is
+# given up after about this long, by TCP keepalive on the receiving socket: half of it idle,
+# then 6 unanswered probes: 60 s + 6 x 10 s. Only tests shorten it, through
+# STREAM_DEAD_PEER_TIMEOUT_SECONDS; the component never sets that.
+readonly STREAM_DEAD_PEER_SECONDS=${STREAM_DEAD_PEER_TIMEOUT_SECONDS:-120}
 
 # State kept in the data volume. Dot-files: the server and the backup tools ignore them, so a
 # donor's state never travels inside a clone.
@@ -125,6 +130,9 @@ choose_transfer_tool() {
   local tool
   [[ $STREAM_IDLE_SECONDS =~ ^[1-9][0-9]{0,5}$ ]] ||
     die "STREAM_IDLE_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 999999, not '$STREAM_IDLE_SECONDS'"
+  if ! [[ $STREAM_DEAD_PEER_SECONDS =~ ^[1-9][0-9]{1,5}$ ]] || ((STREAM_DEAD_PEER_SECONDS < 12)); then
+    die "STREAM_DEAD_PEER_TIMEOUT_SECONDS must be a whole number of seconds from 12 to 999999, not '$STREAM_DEAD_PEER_SECONDS'"
+  fi
   # socat first: with 1 MiB buffers it streams faster than ncat (docs/benchmarks.md).
   for tool in socat ncat; do
     if command -v "$tool" >/dev/null 2>&1; then
@@ -141,8 +149,8 @@ choose_transfer_tool() {
 #   with nofork), so no relay process copies every byte a second time: 1.05 x a plain file
 #   copy instead of 1.49 x with a relay, side by side in one run (docs/benchmarks.md).
 #   socat's own idle timeout cannot act once socat has become the command, so TCP
-#   keepalive ends a connection whose peer vanished (about 2 min: 60 s idle, then 6
-#   probes 10 s apart) and the donor's socat ends a stream idle for 10 min (serve_stream).
+#   keepalive ends a connection whose peer vanished (STREAM_DEAD_PEER_SECONDS, 2 min)
+#   and the donor's socat ends a stream idle for 10 min (serve_stream).
 # - ncat: ncat | command; a peer that sends nothing for 10 min counts as failed.
 receive_stream_into() {
   local host=$1 port=$2 arg
@@ -160,7 +168,8 @@ receive_stream_into() {
         [[ $arg =~ ^[A-Za-z0-9_./=+-]+$ ]] ||
           die "receive_stream_into: argument '$arg' holds characters socat's EXEC cannot pass"
       done
-      socat -u "TCP:$host:$port,connect-timeout=10,keepalive,keepidle=60,keepintvl=10,keepcnt=6" "EXEC:$*,nofork"
+      local keepalive="keepalive,keepidle=$((STREAM_DEAD_PEER_SECONDS / 2)),keepintvl=$((STREAM_DEAD_PEER_SECONDS / 12)),keepcnt=6"
+      socat -u "TCP:$host:$port,connect-timeout=10,$keepalive" "EXEC:$*,nofork"
       ;;
   esac
 }

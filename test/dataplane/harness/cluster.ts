@@ -124,6 +124,8 @@ interface PodState {
     stopping: boolean;
     initRunning?: ChildProcess;
     containers: Map<ContainerName, ContainerState>;
+    /** Set on every container of the pod on top of the contract's (a scripts' test-only knob). */
+    extraEnv: Record<string, string>;
 }
 
 const clusters = new Set<Cluster>();
@@ -358,7 +360,7 @@ export class Cluster {
             "nsenter",
             ["-t", String(pod.holder.pid), "-n", "-u", "--", "unshare", "--mount", "--propagation", "private", "--",
                 "bash", "--norc", "--noprofile", "-c", this.containerShell(dirs, argv)],
-            { env: this.env(this.podName(n)), stdio: ["ignore", log, log] },
+            { env: { ...this.env(this.podName(n)), ...pod.extraEnv }, stdio: ["ignore", log, log] },
         );
         fs.closeSync(log);
         appendLog(this.eventsLog, `${this.podName(n)}/${name}: started pid ${child.pid}`);
@@ -397,8 +399,11 @@ export class Cluster {
         return this.pod(n).containers.get(name)?.restarts ?? 0;
     }
 
-    /** Runs the init containers, then the main containers; by default waits until Ready. */
-    async startPod(n: number, options: { waitReady?: boolean; readyTimeoutMs?: number } = {}): Promise<void> {
+    /**
+     * Runs the init containers, then the main containers; by default waits until Ready.
+     * `env` is added to every container's environment: only for the scripts' test-only knobs.
+     */
+    async startPod(n: number, options: { waitReady?: boolean; readyTimeoutMs?: number; env?: Record<string, string> } = {}): Promise<void> {
         if (this.pods.has(n)) throw new Error(`pod ${n} is already running`);
         if (n >= this.maxPods) throw new Error(`pod ${n}: only ${this.maxPods} pods are in /etc/hosts`);
         this.mkdirOwned(this.dataDir(n));
@@ -416,7 +421,7 @@ export class Cluster {
         await waitFor(`pod ${n} namespaces`, 10000, async () =>
             fs.existsSync(`/proc/${holder.pid}/comm`) && fs.readFileSync(`/proc/${holder.pid}/comm`, "utf8").trim() === "sleep" ? true : undefined,
         50);
-        const pod: PodState = { ordinal: n, netns, holder, stopping: false, containers: new Map() };
+        const pod: PodState = { ordinal: n, netns, holder, stopping: false, containers: new Map(), extraEnv: options.env ?? {} };
         this.pods.set(n, pod);
         appendLog(this.eventsLog, `${this.podName(n)}: created`);
 
@@ -476,6 +481,16 @@ export class Cluster {
         for (const what of ["conf", "run", "tmp"] as const) fs.rmSync(this.podDir(n, what), { recursive: true, force: true });
         this.pods.delete(n);
         appendLog(this.eventsLog, `${this.podName(n)}: deleted`);
+    }
+
+    /**
+     * Cuts pod n off the network without closing anything (its bridge port down: packets to
+     * and from it are dropped, as when a node is lost), or puts it back.
+     */
+    async setLink(n: number, up: boolean): Promise<void> {
+        this.pod(n);
+        await runOk("ip", ["-n", `${this.prefix}br`, "link", "set", `vp${n}`, up ? "up" : "down"]);
+        appendLog(this.eventsLog, `${this.podName(n)}: network ${up ? "restored" : "cut"}`);
     }
 
     /** Pods that run now, in order. */
