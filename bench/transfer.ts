@@ -144,7 +144,7 @@ const SOCAT_SERVER = `socat -b 1048576 -U -T 600 TCP-LISTEN:$PORT,reuseaddr SYST
 /** socat connects, then becomes `command` (the extractor) on the socket itself: no relay. */
 const socatInto = (command: string) =>
     `socat -u TCP:$SENDER:$PORT,connect-timeout=10,keepalive,keepidle=60,keepintvl=10,keepcnt=6 EXEC:"${command}",nofork`;
-/** The receiving socat the scripts used until 2026-11-21 19:10 UTC: a relay into a pipe. */
+/** The receiving socat the scripts used until 2026-11-21 19:03 UTC: a relay into a pipe. */
 const SOCAT_RELAY = `socat -b 1048576 -u -T 600 TCP:$SENDER:$PORT,connect-timeout=10 STDOUT`;
 const NCAT_SERVER = `ncat --listen --send-only --max-conns=1 $PORT -c "$BACKUP"`;
 const NCAT_CLIENT = `ncat --recv-only --wait 10s --idle-timeout 600s $SENDER $PORT`;
@@ -165,7 +165,7 @@ export const VARIANTS: Variant[] = [
     },
     {
         name: "socat-relay",
-        description: "the scripts until 2026-11-21 19:10 UTC: as today, but the receiving socat relays into a pipe: socat -b 1048576 | mbstream -x --parallel=2",
+        description: "the scripts until 2026-11-21 19:03 UTC: as today, but the receiving socat relays into a pipe: socat -b 1048576 | mbstream -x --parallel=2",
         listener: "sender",
         backupOptions: PARALLEL,
         sender: SOCAT_SERVER,
