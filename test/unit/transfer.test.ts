@@ -176,23 +176,23 @@ describe("pod scripts: streaming between peers", function () {
         assert.match(result.stderr, /ERROR: receive_stream_into: argument '\/data\/a,b' holds characters socat's EXEC cannot pass$/m);
     });
 
-    it("names a malformed idle limit before it streams anything", function () {
-        const bin = pathWith(path.join(work, "bin"), ["socat"]);
-        const env = { PATH: bin, STREAM_IDLE_TIMEOUT_SECONDS: "10m" };
-        const [f, s] = libBash("choose_transfer_tool", env);
-        const result = spawnSync("bash", [f, s], { env, encoding: "utf8" });
-        assert.strictEqual(result.status, 1);
-        assert.match(result.stderr, /ERROR: STREAM_IDLE_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 999999, not '10m'$/m);
-    });
-
-    it("names a dead-peer limit too short for its keepalive probes", function () {
-        const bin = pathWith(path.join(work, "bin"), ["socat"]);
-        const env = { PATH: bin, STREAM_DEAD_PEER_TIMEOUT_SECONDS: "5" };
-        const [f, s] = libBash("choose_transfer_tool", env);
-        const result = spawnSync("bash", [f, s], { env, encoding: "utf8" });
-        assert.strictEqual(result.status, 1);
-        assert.match(result.stderr, /ERROR: STREAM_DEAD_PEER_TIMEOUT_SECONDS must be a whole number of seconds from 12 to 999999, not '5'$/m);
-    });
+    const badLimits = [
+        { what: "a malformed idle limit", name: "STREAM_IDLE_TIMEOUT_SECONDS", value: "10m", allowed: "1 to 999999" },
+        { what: "a dead-peer limit too short for its keepalive probes", name: "STREAM_DEAD_PEER_TIMEOUT_SECONDS", value: "5", allowed: "12 to 999999" },
+    ];
+    for (const bad of badLimits) {
+        it(`names ${bad.what} before it streams anything`, function () {
+            const bin = pathWith(path.join(work, "bin"), ["socat"]);
+            const env = { PATH: bin, [bad.name]: bad.value };
+            const [f, s] = libBash("choose_transfer_tool", env);
+            const result = spawnSync("bash", [f, s], { env, encoding: "utf8" });
+            assert.strictEqual(result.status, 1);
+            assert.ok(
+                result.stderr.trimEnd().endsWith(`ERROR: ${bad.name} must be a whole number of seconds from ${bad.allowed}, not '${bad.value}'`),
+                result.stderr,
+            );
+        });
+    }
 
     it("prefers socat (1 MiB buffers, faster than ncat) when both are there", function () {
         const bin = pathWith(path.join(work, "bin"), ["ncat", "socat"]);
