@@ -21,6 +21,7 @@ readonly ENGINE_INIT_TOOLS=(mariadb-install-db mariadbd mariadb mariadb-admin)
 readonly ENGINE_SKIP_REPLICA_START_OPTION=--skip-slave-start
 readonly ENGINE_SQL_START_REPLICA="START SLAVE"
 readonly ENGINE_SQL_REPLICA_STATUS="SHOW SLAVE STATUS"
+readonly ENGINE_REPLICA_STATUS_FIELD_PREFIX=Slave   # Slave_IO_Running, Slave_SQL_Running
 # How xtrabackup_slave_info names the GTID state of a replica donor, and its file/position
 # form; what a GTID state is called here (read by lib.sh clone_position).
 readonly ENGINE_SLAVE_INFO_GTID_VARIABLE=gtid_slave_pos
@@ -103,24 +104,4 @@ STOP SLAVE;
 SET GLOBAL gtid_slave_pos = $(sql_string "$position");
 CHANGE MASTER TO MASTER_HOST = $(sql_string "$source_host"), MASTER_PORT = $SERVER_PORT, MASTER_USER = $(sql_string "$REPLICATION_USER"), MASTER_PASSWORD = $(sql_string "$REPLICATION_PASSWORD"), MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10;
 SQL
-}
-
-# Reads "SHOW SLAVE STATUS\G" on stdin; true when both replication threads run.
-engine_replication_threads_running() {
-  local status
-  status=$(cat)
-  [[ $status =~ Slave_IO_Running:\ Yes && $status =~ Slave_SQL_Running:\ Yes ]]
-}
-
-# Streams a full backup of the local server as xbstream to stdout; $1 is a scratch dir.
-# --parallel=4: table files are read concurrently, overlapping reads with the stream
-# (measured: docs/benchmarks.md).
-engine_stream_backup() {
-  mariabackup --defaults-extra-file="$BACKUP_OPTION_FILE" --socket="$SOCKET" --backup \
-    --slave-info --stream=xbstream --parallel=4 --datadir="$DATA_DIR" --target-dir="$1"
-}
-
-# Applies the redo log to a received backup in $1 so it can be used as a datadir.
-engine_prepare_backup() {
-  mariabackup --prepare --target-dir="$1" >&2
 }

@@ -20,6 +20,7 @@ readonly ENGINE_INIT_TOOLS=(mysqld mktemp)
 readonly ENGINE_SKIP_REPLICA_START_OPTION=--skip-replica-start
 readonly ENGINE_SQL_START_REPLICA="START REPLICA"
 readonly ENGINE_SQL_REPLICA_STATUS="SHOW REPLICA STATUS"
+readonly ENGINE_REPLICA_STATUS_FIELD_PREFIX=Replica   # Replica_IO_Running, Replica_SQL_Running
 # How xtrabackup_slave_info names the GTID state of a replica donor, and its file/position
 # form; what a GTID state is called here (read by lib.sh clone_position).
 readonly ENGINE_SLAVE_INFO_GTID_VARIABLE=gtid_purged
@@ -83,24 +84,4 @@ engine_replication_setup_sql() {
   printf '%s\n' "SET GLOBAL super_read_only = ON;"
   printf 'CHANGE REPLICATION SOURCE TO SOURCE_HOST = %s, SOURCE_PORT = %d, SOURCE_USER = %s, SOURCE_PASSWORD = %s, SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 10, GET_SOURCE_PUBLIC_KEY = 1;\n' \
     "$(sql_string "$source_host")" "$SERVER_PORT" "$(sql_string "$REPLICATION_USER")" "$(sql_string "$REPLICATION_PASSWORD")"
-}
-
-# Reads "SHOW REPLICA STATUS\G" on stdin; true when both replication threads run.
-engine_replication_threads_running() {
-  local status
-  status=$(cat)
-  [[ $status =~ Replica_IO_Running:\ Yes && $status =~ Replica_SQL_Running:\ Yes ]]
-}
-
-# Streams a full backup of the local server as xbstream to stdout; $1 is a scratch dir.
-# --parallel=4 as for MariaDB (XtraBackup 8.4 documents it for streamed backups); not
-# measured with MySQL here.
-engine_stream_backup() {
-  xtrabackup --defaults-extra-file="$BACKUP_OPTION_FILE" --socket="$SOCKET" --backup \
-    --slave-info --stream=xbstream --parallel=4 --datadir="$DATA_DIR" --target-dir="$1"
-}
-
-# Applies the redo log to a received backup in $1 so it can be used as a datadir.
-engine_prepare_backup() {
-  xtrabackup --prepare --target-dir="$1" >&2
 }

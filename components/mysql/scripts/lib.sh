@@ -143,6 +143,28 @@ choose_transfer_tool() {
   die "missing tool(s) in this image: ncat or socat (one is needed to stream backups between pods)"
 }
 
+# Reads "$ENGINE_SQL_REPLICA_STATUS\G" on stdin; true when both replication threads run.
+engine_replication_threads_running() {
+  local status
+  status=$(cat)
+  [[ $status =~ ${ENGINE_REPLICA_STATUS_FIELD_PREFIX}_IO_Running:\ Yes &&
+    $status =~ ${ENGINE_REPLICA_STATUS_FIELD_PREFIX}_SQL_Running:\ Yes ]]
+}
+
+# Streams a full backup of the local server as xbstream to stdout; $1 is a scratch dir.
+# --parallel=4: table files are read concurrently, overlapping reads with the stream
+# (measured with mariabackup in docs/benchmarks.md; XtraBackup 8.4 documents the same
+# option for streamed backups, not measured here).
+engine_stream_backup() {
+  "$ENGINE_BACKUP" --defaults-extra-file="$BACKUP_OPTION_FILE" --socket="$SOCKET" --backup \
+    --slave-info --stream=xbstream --parallel=4 --datadir="$DATA_DIR" --target-dir="$1"
+}
+
+# Applies the redo log to a received backup in $1 so it can be used as a datadir.
+engine_prepare_backup() {
+  "$ENGINE_BACKUP" --prepare --target-dir="$1" >&2
+}
+
 # Runs `command [args...]` with its standard input reading what host:port sends, and
 # succeeds only if both the transfer and the command do. Connecting gives up after 10 s.
 # - socat (preferred): socat connects, then execs the command on the socket itself (EXEC
