@@ -24,7 +24,8 @@ class Session {
     private stderr = "";
 
     constructor(cluster: Cluster, n: number) {
-        this.child = startProcess("nsenter", [...cluster.clientArgs(n), "--unbuffered"], { stdio: ["pipe", "pipe", "pipe"] });
+        const { program, args } = cluster.clientCommand(n, cluster.root, ["--unbuffered"]);
+        this.child = startProcess(program, args, { stdio: ["pipe", "pipe", "pipe"] });
         this.child.stdout?.on("data", (d) => {
             this.buffer += d;
             const lines = this.buffer.split("\n");
@@ -181,7 +182,8 @@ export async function measureCatchUp(cluster: Cluster, n: number, writes: number
     const statements: string[] = [];
     for (let i = 1; i <= writes; i++) statements.push(`INSERT INTO ${DATABASE}.catchup VALUES (${i}, REPEAT('y', ${PAYLOAD_BYTES}));`);
     const writeStart = Date.now();
-    const r = await run("nsenter", cluster.clientArgs(0), { input: statements.join("\n"), timeoutMs: 1800000 });
+    const client = cluster.clientCommand(0);
+    const r = await run(client.program, client.args, { input: statements.join("\n"), timeoutMs: 1800000 });
     if (r.code !== 0) throw new Error(`writing while pod ${n} was stopped failed: ${r.stderr.trim()}`);
     const writeSeconds = (Date.now() - writeStart) / 1000;
     const target = await cluster.value(0, "SELECT @@gtid_binlog_pos");

@@ -115,7 +115,7 @@ async function bringUp(cluster: Cluster): Promise<BringUp> {
 /** Fills `clone` as it goes, so a failure late in the phase keeps what was measured. */
 async function cloneScaling(cluster: Cluster, ids: MysqlIds, scratch: string, clone: CloneResults): Promise<void> {
     for (const n of [2, 1]) if (cluster.isRunning(n)) await cluster.stopPod(n);
-    const dataset = await Dataset.create(cluster, scratch, settings.chunkRows);
+    const dataset = await Dataset.create(cluster, settings.chunkRows);
     for (const size of settings.sizesMiB) {
         progress(`growing the dataset to ${size} MiB of table data`);
         await dataset.growTo(size * MiB);

@@ -5,7 +5,7 @@
  * failure or Ctrl-C).
  */
 import { ChildProcess, execFileSync } from "child_process";
-import { Cluster, ContainerName } from "../test/dataplane/harness/cluster";
+import { Cluster } from "../test/dataplane/harness/cluster";
 import * as fs from "fs";
 import { exited, run, RunResult, startProcess } from "../test/dataplane/harness/process";
 import { phaseTimes } from "./timeline";
@@ -26,16 +26,14 @@ export function mysqlIds(): MysqlIds {
 
 /** nsenter's argument that enters the client namespace (the one `Cluster.sql` runs in). */
 export function clientNetns(cluster: Cluster): string {
-    const arg = cluster.clientArgs(0)[0];
-    if (!arg.startsWith("--net=")) throw new Error(`unexpected client arguments from the harness: ${arg}`);
-    return arg;
+    return `--net=/run/netns/${cluster.clientNetns}`;
 }
 
 /**
  * Where a bench process runs: the client namespace (host filesystem), or all namespaces of a
  * running container of a pod (network, UTS and its mount namespace: the pod's own paths).
  */
-export type Place = { client: true } | { pod: number; container: ContainerName };
+export type Place = { client: true } | { pod: number; container: string };
 
 function setprivArgs(ids: MysqlIds, script: string): string[] {
     return ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--clear-groups", "--", "bash", "-c", `set -euo pipefail\n${script}`];
@@ -81,7 +79,7 @@ export async function finished(child: ChildProcess, what: string): Promise<void>
 }
 
 /** The PID of a running container of pod n, from the harness's events (it stays in the container's namespaces). */
-function containerPid(cluster: Cluster, n: number, container: ContainerName): number {
+function containerPid(cluster: Cluster, n: number, container: string): number {
     const pid = phaseTimes(cluster).get(n)?.containerPid.get(container);
     if (pid === undefined || !fs.existsSync(`/proc/${pid}`)) throw new Error(`pod ${n}: container ${container} is not running`);
     return pid;

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what `npm run test:dataplane`, `npm run bench` and the shellcheck unit test need,
-# from Debian's packages: MariaDB 10.11 server/client/backup, ncat and socat, shellcheck,
-# iproute2, util-linux, and for the bench gnuplot-nox (its plot) and lz4 (one variant).
+# from the host's Debian packages: MariaDB 10.11 server/client/backup, ncat and socat,
+# ShellCheck, iproute2, util-linux, mmdebstrap, and for the bench gnuplot-nox (its plot)
+# and lz4 (one variant). Then builds the MySQL 9.7 root filesystem from Debian unstable with
+# scripts/engine-rootfs.sh (into ~/.cache/replicated-mysql/rootfs; nothing from unstable is
+# installed on the host), or finds it there when no package version changed.
 # Idempotent. The package's own mariadb service must not stay running: the tests start
 # their own servers in private namespaces, and a packaged one would only waste memory.
 set -euo pipefail
@@ -11,7 +14,7 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-packages=(mariadb-server mariadb-client mariadb-backup ncat socat shellcheck iproute2 util-linux procps gnuplot-nox lz4)
+packages=(mariadb-server mariadb-client mariadb-backup ncat socat shellcheck iproute2 util-linux procps gnuplot-nox lz4 mmdebstrap)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -39,7 +42,9 @@ if command -v service >/dev/null && service mariadb status >/dev/null 2>&1; then
   service mariadb stop
 fi
 
-for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat socat shellcheck ip nsenter unshare gnuplot lz4; do
+for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat socat shellcheck ip nsenter unshare gnuplot lz4 mmdebstrap; do
   command -v "$bin" >/dev/null || { echo "setup-dataplane: $bin still missing after install" >&2; exit 1; }
 done
-echo "setup-dataplane: ready ($(mariadbd --version | head -1))"
+
+rootfs=$(bash "$(dirname "$0")/engine-rootfs.sh" mysql)
+echo "setup-dataplane: ready ($(mariadbd --version | head -1); MySQL $(sed -n 's/^mysql-server //p' "$rootfs/.packages") in $rootfs)"

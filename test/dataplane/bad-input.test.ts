@@ -1,14 +1,17 @@
 /**
- * Issue 5, scenario 9: bad input to the pod scripts fails clearly (non-zero, a message that
- * names the problem) and never leaves a half-configured server: a hostname without an
- * ordinal, missing environment, and clone metadata that is missing or malformed, served by
- * a fake peer in the donor pod's network namespace.
+ * Scenario 9 on each engine: bad input to the pod scripts fails clearly (non-zero, a message
+ * that names the problem) and never leaves a half-configured server: a hostname without an
+ * ordinal, missing environment, and (MariaDB, whose clone is a backup stream with metadata
+ * files) clone metadata that is missing or malformed, served by a fake peer in the donor
+ * pod's network namespace. A MySQL clone (CLONE over 3306) carries no metadata to parse.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ChildProcess, execFileSync } from "child_process";
-import { Cluster, CLONE_PORT, PodInitError } from "./harness/cluster";
+import { CLONE_PORT } from "../../components/mysql/manifests";
+import { Cluster, PodInitError } from "./harness/cluster";
+import { enginesUnderTest } from "./harness/engines";
 import { exited, signalGroup, waitFor } from "./harness/process";
 
 // What makes a stream a complete backup for clone-from-peer (the tools write these last).
@@ -17,11 +20,11 @@ const COMPLETE = {
     xtrabackup_info: "tool_name = mariabackup\n",
 };
 
-describe("data plane: bad input to the pod scripts", function () {
+for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: bad input to the pod scripts`, function () {
     let cluster: Cluster;
 
     before(async function () {
-        cluster = await Cluster.create();
+        cluster = await Cluster.create({ engine });
         await cluster.startPod(0);
     });
 
@@ -29,7 +32,8 @@ describe("data plane: bad input to the pod scripts", function () {
         if (cluster) await cluster.destroy();
     });
 
-    for (const script of ["init-config.sh", "run-mysqld.sh", "clone-from-peer.sh", "serve-backups.sh"]) {
+    // Every script a container of the pod runs, as the component's spec names them.
+    for (const script of Cluster.scriptsOf(engine)) {
         it(`9a. ${script} on a hostname without an ordinal fails and configures nothing`, async function () {
             const r = await cluster.runStandalone({ hostname: "mysql", command: `bash /mnt/config-map/${script}` });
             assert.strictEqual(r.code, 1, r.stderr);
@@ -54,7 +58,7 @@ describe("data plane: bad input to the pod scripts", function () {
         assert.match(engine.stderr, /unknown MYSQL_ENGINE 'postgres': expected mysql or mariadb/);
     });
 
-    const cases: { name: string; files: Record<string, string>; error: RegExp }[] = [
+    const cases: { name: string; files: Record<string, string>; error: RegExp }[] = engine !== "mariadb" ? [] : [
         { name: "no clone metadata at all", files: {}, error: /clone metadata missing: neither xtrabackup_slave_info nor xtrabackup_binlog_info/ },
         { name: "a binlog_info without a position", files: { xtrabackup_binlog_info: "mysql-bin.000002\n" }, error: /malformed .*xtrabackup_binlog_info: expected '<binlog file> <position> \[<GTID set>\]'/ },
         { name: "a binlog_info with a broken GTID", files: { xtrabackup_binlog_info: "mysql-bin.000002\t799\t0-100-x\n" }, error: /malformed GTID position '0-100-x'/ },

@@ -1,13 +1,15 @@
 /**
- * Issue 5, scenarios 6 and 8: a clone interrupted halfway is redone from scratch on the next
- * start (6: the receiver killed; 6b: the donor's backup killed; 6c: the donor cut off the
- * network with nothing closed), and a clone that starts before its peer's sidecar listens
- * retries until it can.
+ * Scenarios 6 and 8 on each engine: a clone interrupted halfway is redone from scratch on
+ * the next start (6: the recipient killed; 6b: the donor killed, i.e. the process sending
+ * the data: mariabackup in the MariaDB donor's sidecar, the MySQL donor's server itself;
+ * 6c: the donor cut off the network with nothing closed), and a clone that starts before
+ * its donor serves retries until it can.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { Cluster, PodInitError } from "./harness/cluster";
+import { enginesUnderTest } from "./harness/engines";
 import { sleep, waitFor } from "./harness/process";
 
 const TABLES = ["test.blobs", "test.messages"];
@@ -27,11 +29,30 @@ async function assertEqualToPrimary(cluster: Cluster, n: number): Promise<void> 
     assert.deepStrictEqual(await cluster.checksums(n, TABLES), await cluster.checksums(0, TABLES), `pod ${n} differs from the primary`);
 }
 
-describe("data plane: cloning a replica from its peer", function () {
+/**
+ * The container that serves clones to the next pod: MariaDB's `clone-server` sidecar, or
+ * for MySQL (CLONE over 3306) the server container itself.
+ */
+function donorContainer(cluster: Cluster): string {
+    return cluster.containerNames.includes("clone-server") ? "clone-server" : cluster.spec.server.name;
+}
+
+/** Kills the process that sends a clone's data from pod n, mid-clone. */
+async function killDonor(cluster: Cluster, n: number): Promise<void> {
+    if (donorContainer(cluster) === "clone-server") {
+        const senders = cluster.containerProcesses(n, "clone-server").filter((p) => p.command === "mariabackup");
+        assert.strictEqual(senders.length, 1, `expected one mariabackup in pod ${n}'s clone-server, found ${JSON.stringify(senders)}`);
+        process.kill(senders[0].pid, "SIGKILL");
+    } else {
+        await cluster.killServer(n, "SIGKILL");
+    }
+}
+
+for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: cloning a replica from its peer`, function () {
     let cluster: Cluster;
 
     before(async function () {
-        cluster = await Cluster.create();
+        cluster = await Cluster.create({ engine });
         await cluster.scaleTo(2);
         // ~160 MB of incompressible rows, so that a clone takes long enough to be interrupted.
         await cluster.sql(0, [
@@ -39,7 +60,9 @@ describe("data plane: cloning a replica from its peer", function () {
             "CREATE TABLE test.messages (message VARCHAR(250))",
             "INSERT INTO test.messages VALUES ('hello')",
             "CREATE TABLE test.blobs (id INT PRIMARY KEY, payload LONGBLOB)",
-            "INSERT INTO test.blobs SELECT seq, RANDOM_BYTES(1024) FROM test.seq_1_to_160000",
+            // Both engines stop a recursive CTE after 1000 rows unless told otherwise.
+            `SET SESSION ${engine === "mysql" ? "cte_max_recursion_depth" : "max_recursive_iterations"} = 200000`,
+            "INSERT INTO test.blobs WITH RECURSIVE seq (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 160000) SELECT n, RANDOM_BYTES(1024) FROM seq",
         ].join(";\n") + ";");
         await cluster.waitCaughtUp(1);
     });
@@ -49,17 +72,17 @@ describe("data plane: cloning a replica from its peer", function () {
     });
 
     it("6. a clone killed halfway is wiped and redone from scratch on the next start", async function () {
-        const staging = path.join(cluster.dataDir(2), ".pod-clone-staging");
+        const volume = cluster.dataDir(2);
         const starting = cluster.startPod(2).then(
             () => undefined,
             (e: unknown) => e,
         );
         const halfway = 40 * 1024 * 1024;
-        await waitFor("the clone to be halfway", 60000, async () => (directoryBytes(staging) >= halfway ? true : undefined), 10);
+        await waitFor("the clone to be halfway", 60000, async () => (directoryBytes(volume) >= halfway ? true : undefined), 10);
         cluster.killInit(2, "SIGKILL");
         const failure = await starting;
         assert.ok(failure instanceof PodInitError && failure.container === "clone-from-peer" && failure.signal === "SIGKILL", String(failure));
-        const partial = directoryBytes(staging);
+        const partial = directoryBytes(volume);
         assert.ok(partial >= halfway, `only ${partial} bytes were received before the kill`);
         assert.ok(!fs.existsSync(path.join(cluster.dataDir(2), ".pod-clone-complete")), "an interrupted clone has a completion marker");
         await cluster.stopPod(2);
@@ -79,33 +102,25 @@ describe("data plane: cloning a replica from its peer", function () {
         const seconds = (Date.now() - started) / 1000;
         const log = cluster.logs(2, "clone-from-peer");
         assert.match(log, /wiping \d+ entries from \/var\/lib\/mysql/);
-        assert.match(log, /clone complete/);
-        const received = /received (\d+) bytes from mysql-1\.mysql in (\d+) ms/.exec(log.split("wiping").pop() ?? "");
-        assert.ok(received, "no completed transfer in the log");
-        const megabytes = Number(received[1]) / 1e6;
-        console.log(
-            `      re-clone: ${megabytes.toFixed(0)} MB streamed in ${received[2]} ms ` +
-                `(${(megabytes / (Number(received[2]) / 1000)).toFixed(0)} MB/s); start to Ready ${seconds.toFixed(1)} s`,
-        );
+        assert.match(log.split("wiping").pop() ?? "", /clone complete/);
+        console.log(`      re-clone of ~160 MB: start to Ready ${seconds.toFixed(1)} s`);
         await assertEqualToPrimary(cluster, 2);
         assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
     });
 
-    it("6b. a stream cut at the donor (its backup process killed) is detected and the clone retried", async function () {
+    it("6b. a clone whose donor is killed mid-clone is detected and retried", async function () {
         await cluster.stopPod(2);
         cluster.deleteVolume(2);
-        const staging = path.join(cluster.dataDir(2), ".pod-clone-staging");
+        const logFrom = cluster.logs(2, "clone-from-peer").length;
         const starting = cluster.startPod(2);
-        await waitFor("the clone to be halfway", 60000, async () => (directoryBytes(staging) >= 40 * 1024 * 1024 ? true : undefined), 10);
-        const senders = cluster.containerProcesses(1, "clone-server").filter((p) => p.command === "mariabackup");
-        assert.strictEqual(senders.length, 1, `expected one mariabackup in pod 1's clone-server, found ${JSON.stringify(senders)}`);
-        process.kill(senders[0].pid, "SIGKILL");
+        await waitFor("the clone to be halfway", 60000, async () => (directoryBytes(cluster.dataDir(2)) >= 40 * 1024 * 1024 ? true : undefined), 10);
+        await killDonor(cluster, 1);
         await starting;
 
-        const log = cluster.logs(2, "clone-from-peer").split("attempt 1/").pop() ?? "";
-        assert.match(log, /(receiving from mysql-1\.mysql:3307 failed|the stream from mysql-1\.mysql:3307 ended before a complete backup)/);
-        assert.match(log, /attempt 2\/\d+: cloning from mysql-1\.mysql:3307/);
-        assert.match(log, /clone complete/);
+        const log = cluster.logs(2, "clone-from-peer").slice(logFrom);
+        assert.match(log, /attempt 1\/\d+: cloning from mysql-1\.mysql:\d+/);
+        assert.match(log, /attempt 2\/\d+: cloning from mysql-1\.mysql:\d+/);
+        assert.strictEqual((log.match(/clone complete/g) ?? []).length, 1);
         await assertEqualToPrimary(cluster, 2);
         assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
     });
@@ -113,48 +128,41 @@ describe("data plane: cloning a replica from its peer", function () {
     it("6c. a donor cut off the network mid-stream (nothing closed) is given up by keepalive, and the clone retried once it is back", async function () {
         if (cluster.isRunning(2)) await cluster.stopPod(2);
         cluster.deleteVolume(2);
-        const staging = path.join(cluster.dataDir(2), ".pod-clone-staging");
         // Pod 2's log file holds the earlier tests' clones too: look at this start's part only.
         const logFrom = cluster.logs(2, "clone-from-peer").length;
         const log = () => cluster.logs(2, "clone-from-peer").slice(logFrom);
         // The scripts give a vanished donor up after 2 min; 12 s here (lib.sh's test-only knob).
         const starting = cluster.startPod(2, { env: { STREAM_DEAD_PEER_TIMEOUT_SECONDS: "12" } });
-        await waitFor("the clone to be halfway", 60000, async () => (directoryBytes(staging) >= 40 * 1024 * 1024 ? true : undefined), 10);
+        await waitFor("the clone to be halfway", 60000, async () => (directoryBytes(cluster.dataDir(2)) >= 40 * 1024 * 1024 ? true : undefined), 10);
         await cluster.setLink(1, false);
         const cut = Date.now();
         try {
             // Without keepalive the receiver would wait for ever: nothing closes the connection.
-            await waitFor("the receiver to give the silent donor up", 60000, async () =>
-                /attempt 1\/\d+: cloning from mysql-1\.mysql[\s\S]*(receiving from mysql-1\.mysql:3307 failed|ended before a complete backup)/.test(
-                    log(),
-                )
-                    ? true
-                    : undefined,
-            250);
+            // A retry is logged only once the first attempt was given up.
+            await waitFor("the recipient to give the silent donor up", 120000, async () =>
+                /attempt 2\/\d+: cloning from mysql-1\.mysql/.test(log()) ? true : undefined, 250);
         } finally {
             await cluster.setLink(1, true);
         }
-        console.log(`      donor cut off: first attempt given up after ${((Date.now() - cut) / 1000).toFixed(1)} s (keepalive: 6 s idle + 6 probes 1 s apart)`);
+        console.log(`      donor cut off: first attempt given up after ${((Date.now() - cut) / 1000).toFixed(1)} s`);
         await starting;
-        assert.match(log(), /attempt 2\/\d+: cloning from mysql-1\.mysql:3307/);
         assert.strictEqual((log().match(/clone complete/g) ?? []).length, 1);
         await assertEqualToPrimary(cluster, 2);
         assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
     });
 
-    it("8. a clone started before the peer's sidecar listens retries and succeeds without help", async function () {
-        await cluster.stopContainer(2, "clone-server");
+    it("8. a clone started before its donor serves retries and succeeds without help", async function () {
+        const donor = donorContainer(cluster);
+        await cluster.stopContainer(2, donor);
         await cluster.sql(0, "INSERT INTO test.messages VALUES ('before pod 3');");
         const starting = cluster.startPod(3);
         await waitFor("a refused clone attempt", 60000, async () =>
             /attempt 2\/\d+: cloning from mysql-2\.mysql/.test(cluster.logs(3, "clone-from-peer")) ? true : undefined,
         );
         await sleep(1000);
-        cluster.startContainer(2, "clone-server");
+        cluster.startContainer(2, donor);
         await starting;
-        const log = cluster.logs(3, "clone-from-peer");
-        assert.match(log, /receiving from mysql-2\.mysql:3307 failed/);
-        assert.match(log, /clone complete/);
+        assert.match(cluster.logs(3, "clone-from-peer"), /clone complete/);
         await assertEqualToPrimary(cluster, 3);
         assert.strictEqual(await cluster.value(3, "SELECT COUNT(*) FROM test.messages WHERE message = 'before pod 3'"), "1");
     });

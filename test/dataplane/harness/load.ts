@@ -23,7 +23,8 @@ export class WriteLoad {
     ) {}
 
     start(): this {
-        const child = startProcess("nsenter", [...this.cluster.clientArgs(this.pod), "--unbuffered"], {
+        const { program, args } = this.cluster.clientCommand(this.pod, this.cluster.root, ["--unbuffered"]);
+        const child = startProcess(program, args, {
             env: { PATH: process.env.PATH },
             stdio: ["pipe", "pipe", "pipe"],
         });
