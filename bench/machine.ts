@@ -9,15 +9,6 @@ export interface Machine {
     kernel: string;
     disk: string;
     node: string;
-    engine: string;
-    backupTool: string;
-    transferTools: string[];
-}
-
-/** The first line of a tool's version output (stdout or stderr) that matches `pattern`. */
-function version(command: string, args: string[], pattern: RegExp): string {
-    const out = execFileSync("bash", ["-c", '"$@" 2>&1 || true', "bash", command, ...args], { encoding: "utf8" });
-    return out.split("\n").find((line) => pattern.test(line))?.trim().replace(/\s+/g, " ") ?? `${command}: version not found`;
 }
 
 export function readMachine(dir: string): Machine {
@@ -39,13 +30,6 @@ export function readMachine(dir: string): Machine {
         kernel: `${os.type()} ${os.release()}`,
         disk: `${mount[0]} (${mount[1]}, ${size}, ${rotational})`,
         node: process.version,
-        engine: version("mariadbd", ["--version"], /Ver/),
-        backupTool: version("mariabackup", ["--version"], /based on/),
-        transferTools: [
-            version("ncat", ["--version"], /Version/),
-            version("socat", ["-V"], /socat version/),
-            version("lz4", ["-V"], /LZ4/),
-        ],
     };
 }
 

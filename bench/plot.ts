@@ -1,20 +1,20 @@
 /**
- * The clone-scaling plot: clone time of the pod scripts and plain-copy time against datadir
- * size, plus, at the largest size, the best transfer variant beside the variant `today` (the
- * scripts' pipeline run the same way): variants are timed beside the scripts, so they compare
- * with each other, not with the clone line. Drawn with gnuplot (Debian's
- * gnuplot-nox); runnable alone to redraw from a results file:
+ * The clone-scaling plot: per engine, the time a replica spends moving data (created → Ready
+ * minus the per-pod fixed cost) and the plain-copy time of the same datadir, against datadir
+ * size, with the 1.1 × copy target. Drawn with gnuplot (Debian's gnuplot-nox); runnable
+ * alone to redraw from a results file:
  *   ts-node --transpile-only bench/plot.ts bench/results.json docs/benchmarks-clone.png
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Results } from "./report";
+import { Engine } from "../components/mysql/engine";
+import { CloneResults, Results, TARGETS } from "./report";
 
 export function plotClone(results: Results, png: string): void {
-    const clone = results.clone;
-    if (!clone || clone.scaling.length === 0) throw new Error("no clone scaling results to plot");
+    const engines = (Object.entries(results.clone) as [Engine, CloneResults][]).filter(([, c]) => c.scaling.length > 0);
+    if (engines.length === 0) throw new Error("no clone scaling results to plot");
     try {
         execFileSync("bash", ["-c", "command -v gnuplot"], { stdio: "ignore" });
     } catch {
@@ -22,31 +22,29 @@ export function plotClone(results: Results, png: string): void {
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-plot-"));
     try {
-        const data = path.join(dir, "scaling.dat");
-        fs.writeFileSync(data, clone.scaling.map((p) => `${p.dataMiB} ${p.seconds} ${p.copySeconds}`).join("\n") + "\n");
-        const best = clone.variants.find((v) => v.name === clone.bestVariant);
-        const today = clone.variants.find((v) => v.name === "today");
-        const largest = clone.scaling[clone.scaling.length - 1];
-        const bestData = path.join(dir, "best.dat");
-        if (best) fs.writeFileSync(bestData, `${largest.dataMiB} ${best.seconds}\n`);
-        const todayData = path.join(dir, "today.dat");
-        if (today && today !== best) fs.writeFileSync(todayData, `${largest.dataMiB} ${today.seconds}\n`);
-        const maxX = largest.dataMiB * 1.1;
+        const lines: string[] = [];
+        let maxX = 0;
+        for (const [engine, clone] of engines) {
+            const data = path.join(dir, `${engine}.dat`);
+            fs.writeFileSync(data, clone.scaling.map((p) => `${p.dataMiB} ${p.cloneSeconds} ${p.copySeconds}`).join("\n") + "\n");
+            maxX = Math.max(maxX, ...clone.scaling.map((p) => p.dataMiB));
+            lines.push(
+                `"${data}" using 1:2 with linespoints lw 2 pt 7 title "${engine}: clone (moving data)"`,
+                `"${data}" using 1:3 with linespoints lw 2 pt 5 dt 3 title "${engine}: cp -a + fsync"`,
+                `"${data}" using 1:($3*${TARGETS.ratioToCopy}) with lines dt 2 lw 1 title "${engine}: target ${TARGETS.ratioToCopy} × copy"`,
+            );
+        }
         const script = [
             `set terminal pngcairo size 900,560 font "sans,11"`,
             `set output "${png}"`,
             `set title "Seeding a replica vs. a plain copy of the same datadir (${results.mode} run, ${results.machine.cpus} cores, load ≈ ${results.load.mean1m})"`,
             `set xlabel "datadir size (MiB)"`,
             `set ylabel "seconds"`,
-            `set key bottom right`,
+            `set key top left`,
             `set grid`,
-            `set xrange [0:${maxX}]`,
+            `set xrange [0:${maxX * 1.1}]`,
             `set yrange [0:*]`,
-            `plot "${data}" using 1:2 with linespoints lw 2 pt 7 title "clone (pod scripts today)", \\`,
-            `     "${data}" using 1:3 with linespoints lw 2 pt 5 title "cp -a + sync (raw limit)", \\`,
-            `     "${data}" using 1:($3*1.5) with lines dt 2 lw 1 title "target: 1.5 × copy"` +
-                (best ? `, \\\n     "${bestData}" using 1:2 with points pt 9 ps 2 title "best transfer variant (beside the scripts): ${best.name}"` : "") +
-                (today && today !== best ? `, \\\n     "${todayData}" using 1:2 with points pt 13 ps 2 title "variant today (the scripts' pipeline, beside them)"` : ""),
+            `plot ${lines.join(", \\\n     ")}`,
         ].join("\n");
         fs.writeFileSync(path.join(dir, "plot.gp"), script);
         execFileSync("gnuplot", [path.join(dir, "plot.gp")], { stdio: ["ignore", "ignore", "pipe"] });

@@ -5,7 +5,7 @@
  * and its own NOW(6). A row's lag is the first replica timestamp at which it was visible
  * minus its primary timestamp (same machine, same clock). Catch-up: a replica pod is
  * stopped, a fixed number of single-row transactions is committed on the primary, and the
- * pod is started again until MASTER_GTID_WAIT says it has applied them all.
+ * pod is started again until it has applied them all (the engine's GTID wait).
  */
 import { ChildProcess } from "child_process";
 import { Cluster } from "../test/dataplane/harness/cluster";
@@ -186,7 +186,7 @@ export async function measureCatchUp(cluster: Cluster, n: number, writes: number
     const r = await run(client.program, client.args, { input: statements.join("\n"), timeoutMs: 1800000 });
     if (r.code !== 0) throw new Error(`writing while pod ${n} was stopped failed: ${r.stderr.trim()}`);
     const writeSeconds = (Date.now() - writeStart) / 1000;
-    const target = await cluster.value(0, "SELECT @@gtid_binlog_pos");
+    const target = await cluster.primaryPosition();
 
     const start = Date.now();
     await cluster.startPod(n, { waitReady: false });
@@ -202,7 +202,7 @@ export async function measureCatchUp(cluster: Cluster, n: number, writes: number
         }
     }
     // In slices: Cluster.sql gives a statement two minutes.
-    while ((await cluster.value(n, `SELECT MASTER_GTID_WAIT('${target}', 60)`)) !== "0") {
+    while (!(await cluster.reachedPosition(n, target, 60))) {
         if (Date.now() - start > 1800000) throw new Error(`pod ${n} did not reach ${target} within 30 minutes`);
     }
     const end = Date.now();

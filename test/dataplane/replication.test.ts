@@ -156,6 +156,18 @@ for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: repli
         assert.ok(await cluster.isReady(2), "replica 2 is not Ready: replication threads stopped");
     });
 
+    it("4b. a replica pod restarted (deleted gracefully, started again) keeps its volume, does not clone again, and catches up", async function () {
+        const marker = markerState(cluster, 1);
+        const logFrom = cluster.logs(1, "clone-from-peer").length;
+        await cluster.stopPod(1);
+        await cluster.sql(0, "INSERT INTO test.messages VALUES ('while pod 1 was down');");
+        await cluster.startPod(1);
+        assert.deepStrictEqual(markerState(cluster, 1), marker, "the clone marker changed: the pod cloned again");
+        assert.match(cluster.logs(1, "clone-from-peer").slice(logFrom), /keeping the data volume as it is/);
+        await assertAllEqual(cluster, [0, 1, 2, 3, 4]);
+        assert.strictEqual(await cluster.value(1, "SELECT COUNT(*) FROM test.messages WHERE message = 'while pod 1 was down'"), "1");
+    });
+
     it("5. the primary SIGKILLed during a write load keeps every acknowledged row; replicas reconnect and converge", async function () {
         const load = new WriteLoad(cluster, 0, "test.load", 10001, 20000).start();
         await load.acknowledgedAtLeast(500);

@@ -575,12 +575,22 @@ export class Cluster {
         return Object.fromEntries(rows.map(([table, sum]) => [table, sum]));
     }
 
+    /** The primary's executed GTID state (gtid_executed on MySQL, gtid_binlog_pos on MariaDB). */
+    async primaryPosition(): Promise<string> {
+        // The client prints a multi-line GTID set with escaped newlines.
+        return (await this.value(0, this.harness.primaryPositionSql)).replace(/\\n/g, "");
+    }
+
+    /** Waits up to `seconds` on pod n for a GTID state; true when reached. */
+    async reachedPosition(n: number, position: string, seconds: number): Promise<boolean> {
+        return (await this.value(n, this.harness.waitForPositionSql(position, seconds))) === "0";
+    }
+
     /** Waits until replica n has applied every transaction the primary has logged so far. */
     async waitCaughtUp(n: number, timeoutMs = 60000): Promise<void> {
-        const position = (await this.value(0, this.harness.primaryPositionSql)).replace(/\\n/g, "");
+        const position = await this.primaryPosition();
         const seconds = Math.ceil(timeoutMs / 1000);
-        const result = await this.value(n, this.harness.waitForPositionSql(position, seconds));
-        if (result !== "0") throw new Error(`pod ${n} did not reach the primary's GTID position ${position} within ${seconds}s`);
+        if (!(await this.reachedPosition(n, position, seconds))) throw new Error(`pod ${n} did not reach the primary's GTID position ${position} within ${seconds}s`);
     }
 
     // ---- teardown ----------------------------------------------------------------------
