@@ -33,7 +33,7 @@ import { copyDatadir, directoryBytes, pageCacheCheck, seedPod } from "./transfer
 const MiB = 2 ** 20;
 const quick = process.env.BENCH_QUICK === "1";
 const settings = quick
-    ? { sizesMiB: [16, 32, 64], chunkRows: 4096, writesPerSecond: 50, lagWindowSeconds: 5, catchUpWrites: 500 }
+    ? { sizesMiB: [16, 64], chunkRows: 4096, writesPerSecond: 50, lagWindowSeconds: 5, catchUpWrites: 500 }
     : { sizesMiB: [256, 512, 1024], chunkRows: 32768, writesPerSecond: 200, lagWindowSeconds: 30, catchUpWrites: 10000 };
 const BENCH_DIR = __dirname;
 const REPO = path.dirname(BENCH_DIR);

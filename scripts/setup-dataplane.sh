@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `npm run test:dataplane`, `npm run bench` and the shellcheck unit test need,
 # from the host's Debian packages: MariaDB 10.11 server/client/backup, ncat and socat,
-# ShellCheck, iproute2, util-linux, mmdebstrap, and for the bench gnuplot-nox (its plot)
-# and lz4 (one variant). Then builds the MySQL 9.7 root filesystem from Debian unstable with
+# ShellCheck, iproute2, util-linux, mmdebstrap, and for the bench gnuplot-nox (its plot).
+# Then builds the MySQL 9.7 root filesystem from Debian unstable with
 # scripts/engine-rootfs.sh (into ~/.cache/replicated-mysql/rootfs; nothing from unstable is
 # installed on the host), or finds it there when no package version changed.
 # Idempotent. The package's own mariadb service must not stay running: the tests start
@@ -14,7 +14,7 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-packages=(mariadb-server mariadb-client mariadb-backup ncat socat shellcheck iproute2 util-linux procps gnuplot-nox lz4 mmdebstrap)
+packages=(mariadb-server mariadb-client mariadb-backup ncat socat shellcheck iproute2 util-linux procps gnuplot-nox mmdebstrap)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -42,7 +42,7 @@ if command -v service >/dev/null && service mariadb status >/dev/null 2>&1; then
   service mariadb stop
 fi
 
-for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat socat shellcheck ip nsenter unshare gnuplot lz4 mmdebstrap; do
+for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat socat shellcheck ip nsenter unshare gnuplot mmdebstrap; do
   command -v "$bin" >/dev/null || { echo "setup-dataplane: $bin still missing after install" >&2; exit 1; }
 done
 
