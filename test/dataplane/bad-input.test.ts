@@ -53,9 +53,14 @@ for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: bad i
         assert.match(r.stderr, /missing or empty environment variable\(s\): REPLICATION_PASSWORD BACKUP_USER/);
         assert.deepStrictEqual(r.dataFiles, []);
 
-        const engine = await cluster.runStandalone({ hostname: "mysql-1", command: "bash /mnt/config-map/clone-from-peer.sh", env: { MYSQL_ENGINE: "postgres" } });
-        assert.strictEqual(engine.code, 1);
-        assert.match(engine.stderr, /unknown MYSQL_ENGINE 'postgres': expected mysql or mariadb/);
+        const unknownEngine = await cluster.runStandalone({
+            hostname: "mysql-1",
+            command: cluster.spec.server.command.join(" "),
+            env: { MYSQL_ENGINE: "postgres" },
+        });
+        assert.strictEqual(unknownEngine.code, 1);
+        assert.match(unknownEngine.stderr, /unknown MYSQL_ENGINE 'postgres': expected mysql or mariadb/);
+        assert.deepStrictEqual(unknownEngine.dataFiles, []);
     });
 
     const cases: { name: string; files: Record<string, string>; error: RegExp }[] = engine !== "mariadb" ? [] : [
