@@ -37,7 +37,7 @@ export interface ReplicatedMySqlArgs {
      * A whole number of at least 1. Defaults to 3.
      */
     replicas?: number;
-    /** Database engine: `mysql` (MySQL 8.4 LTS) or `mariadb` (MariaDB 10.11 LTS). Defaults to `mysql`. */
+    /** Database engine: `mysql` (MySQL 9.7 LTS) or `mariadb` (MariaDB 10.11 LTS). Defaults to `mysql`. */
     engine?: Engine;
     /**
      * StorageClass of each pod's data volume. Defaults to the cluster's default
@@ -46,11 +46,15 @@ export interface ReplicatedMySqlArgs {
     storageClass?: pulumi.Input<string>;
     /** Size of each pod's data volume, as a Kubernetes quantity. Defaults to `10Gi`. */
     storageSize?: string;
-    /** Server image (also used by the `init-config` init container). Defaults to the engine's (`mysql:8.4` or `mariadb:10.11`). */
+    /**
+     * Server image. With `mysql` every container uses it (replicas clone with the server's
+     * CLONE plugin); with `mariadb` the `init-config` init container and `mysql` container do.
+     * Defaults to the engine's (`mysql:9.7` or `mariadb:10.11`).
+     */
     image?: string;
     /**
-     * Image with the backup tools, used to clone from a peer and to serve clones.
-     * Defaults to the engine's (`percona/percona-xtrabackup:8.4` or `mariadb:10.11`).
+     * Engine `mariadb` only: image with the backup tools, used to clone from a peer and to
+     * serve clones. Defaults to `mariadb:10.11`. Refused with `mysql`, which needs none.
      */
     backupImage?: string;
     /**
@@ -59,8 +63,8 @@ export interface ReplicatedMySqlArgs {
      */
     resources?: k8s.types.input.core.v1.ResourceRequirements;
     /**
-     * Compute resources of the backup containers (`clone-from-peer`, `clone-server`).
-     * Defaults to requests `cpu: 100m, memory: 128Mi` and limit `memory: 1Gi`.
+     * Compute resources of the cloning containers (`clone-from-peer`, and `clone-server`
+     * with `mariadb`). Defaults to requests `cpu: 100m, memory: 128Mi` and limit `memory: 1Gi`.
      */
     backupResources?: k8s.types.input.core.v1.ResourceRequirements;
     /**
@@ -70,8 +74,9 @@ export interface ReplicatedMySqlArgs {
      */
     rootPassword?: pulumi.Input<string>;
     /**
-     * Who may connect to port 3306. Only the database pods may reach the clone port
-     * (3307) whatever this says. Defaults to the pods of the release's namespace.
+     * Who may connect to port 3306. With `mariadb`, only the database pods may reach the
+     * backup stream port (3307) whatever this says. Defaults to the pods of the release's
+     * namespace.
      */
     clientAccess?: ClientAccessArgs;
     /** Whether to create the NetworkPolicy that enforces `clientAccess`. Defaults to `true`. */
@@ -96,7 +101,8 @@ export interface ResolvedArgs {
     storageClass?: pulumi.Input<string>;
     storageSize: string;
     image: string;
-    backupImage: string;
+    /** Set for `backup-stream` engines only. */
+    backupImage?: string;
     resources: k8s.types.input.core.v1.ResourceRequirements;
     backupResources: k8s.types.input.core.v1.ResourceRequirements;
     clientAccess: ClientAccessArgs;
@@ -190,7 +196,15 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
     const image = args.image ?? profile?.serverImage;
     const backupImage = args.backupImage ?? profile?.backupImage;
     if (profile) {
-        for (const problem of [imageProblem("image", image), imageProblem("backupImage", backupImage)]) {
+        const imageProblems = [imageProblem("image", image)];
+        if (profile.seeding === "backup-stream") {
+            imageProblems.push(imageProblem("backupImage", backupImage));
+        } else if (args.backupImage !== undefined) {
+            imageProblems.push(
+                `backupImage applies to engine "mariadb" only: engine "${engine}" clones with the server image's CLONE plugin (got ${describe(args.backupImage)})`,
+            );
+        }
+        for (const problem of imageProblems) {
             if (problem) problems.push(problem);
         }
     }
@@ -223,7 +237,7 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
         storageClass: args.storageClass,
         storageSize,
         image: image as string,
-        backupImage: backupImage as string,
+        backupImage,
         resources: args.resources ?? DEFAULT_RESOURCES,
         backupResources: args.backupResources ?? DEFAULT_BACKUP_RESOURCES,
         clientAccess: args.clientAccess ?? {},

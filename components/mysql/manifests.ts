@@ -1,12 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import { ResolvedArgs } from "./args";
+import { CLONE_STREAM_PORT, ENGINE_PROFILES } from "./engine";
 import { CONFIG_MAP_MOUNT } from "./files";
 
-
-/** Port mysqld serves clients and replication on. */
+/** Port mysqld serves clients, replication and (MySQL) CLONE on. */
 export const MYSQL_PORT = 3306;
-/** Port the `clone-server` sidecar streams backups on, to peer pods only. */
-export const CLONE_PORT = 3307;
+
+/** True when the engine seeds replicas through the `clone-server` sidecar's backup stream. */
+function streamsBackups(args: ResolvedArgs): boolean {
+    return ENGINE_PROFILES[args.engine].seeding === "backup-stream";
+}
 /** Where both engines keep their data, and where the data volume is mounted. */
 export const DATA_DIR = "/var/lib/mysql";
 /** uid/gid the server runs as in the mysql and mariadb images. */
@@ -66,7 +69,7 @@ function podEnv(args: ResolvedArgs): k8s.types.input.core.v1.EnvVar[] {
     return [
         { name: "MYSQL_ENGINE", value: args.engine },
         { name: "PEER_SERVICE", value: objectNames(args.name).headlessService },
-        { name: "CLONE_PORT", value: String(CLONE_PORT) },
+        ...(streamsBackups(args) ? [{ name: "CLONE_PORT", value: String(CLONE_STREAM_PORT) }] : []),
         { name: "MYSQL_ROOT_PASSWORD", ...fromSecret(SECRET_KEYS.root) },
         { name: "REPLICATION_USER", value: REPLICATION_USER },
         { name: "REPLICATION_PASSWORD", ...fromSecret(SECRET_KEYS.replication) },
@@ -104,7 +107,7 @@ function probe(kind: "startup" | "liveness" | "readiness"): k8s.types.input.core
     return { exec: { command: script("probe.sh", kind) }, ...timing };
 }
 
-/** The StatefulSet's spec: init containers, server, clone sidecar, probes, storage. */
+/** The StatefulSet's spec: init containers, server, clone sidecar (MariaDB), probes, storage. */
 export function statefulSetSpec(
     args: ResolvedArgs,
     configDigest: string,
@@ -156,7 +159,7 @@ export function statefulSetSpec(
                     },
                     {
                         name: "clone-from-peer",
-                        image: args.backupImage,
+                        image: args.backupImage ?? args.image,
                         command: script("clone-from-peer.sh"),
                         env,
                         volumeMounts: [mount.data, mount.conf, mount.configMap, mount.tmp],
@@ -178,16 +181,20 @@ export function statefulSetSpec(
                         livenessProbe: probe("liveness"),
                         readinessProbe: probe("readiness"),
                     },
-                    {
-                        name: "clone-server",
-                        image: args.backupImage,
-                        command: script("serve-backups.sh"),
-                        env,
-                        ports: [{ name: "clone", containerPort: CLONE_PORT }],
-                        volumeMounts: [mount.data, mount.conf, mount.configMap, mount.run, mount.tmp],
-                        resources: args.backupResources,
-                        securityContext: containerSecurity,
-                    },
+                    ...(streamsBackups(args)
+                        ? [
+                              {
+                                  name: "clone-server",
+                                  image: args.backupImage,
+                                  command: script("serve-backups.sh"),
+                                  env,
+                                  ports: [{ name: "clone", containerPort: CLONE_STREAM_PORT }],
+                                  volumeMounts: [mount.data, mount.conf, mount.configMap, mount.run, mount.tmp],
+                                  resources: args.backupResources,
+                                  securityContext: containerSecurity,
+                              },
+                          ]
+                        : []),
                 ],
                 volumes: [
                     { name: "conf", emptyDir: {} },
@@ -219,7 +226,7 @@ export function headlessServiceSpec(args: ResolvedArgs): k8s.types.input.core.v1
         selector: selectorLabels(args.name),
         ports: [
             { name: "mysql", port: MYSQL_PORT, targetPort: MYSQL_PORT },
-            { name: "clone", port: CLONE_PORT, targetPort: CLONE_PORT },
+            ...(streamsBackups(args) ? [{ name: "clone", port: CLONE_STREAM_PORT, targetPort: CLONE_STREAM_PORT }] : []),
         ],
     };
 }
@@ -238,7 +245,7 @@ export function podDisruptionBudgetSpec(args: ResolvedArgs): k8s.types.input.pol
     return { maxUnavailable: 1, selector: { matchLabels: selectorLabels(args.name) } };
 }
 
-/** Peers reach 3306 and 3307; the configured clients reach 3306 only. */
+/** Peers reach 3306 (and the backup stream port with MariaDB); the configured clients reach 3306 only. */
 export function networkPolicySpec(args: ResolvedArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
     const peers = { podSelector: { matchLabels: selectorLabels(args.name) } };
     const { podLabels, namespaceLabels } = args.clientAccess;
@@ -254,7 +261,7 @@ export function networkPolicySpec(args: ResolvedArgs): k8s.types.input.networkin
                 from: [peers],
                 ports: [
                     { protocol: "TCP", port: MYSQL_PORT },
-                    { protocol: "TCP", port: CLONE_PORT },
+                    ...(streamsBackups(args) ? [{ protocol: "TCP", port: CLONE_STREAM_PORT }] : []),
                 ],
             },
             { from: [client], ports: [{ protocol: "TCP", port: MYSQL_PORT }] },

@@ -107,7 +107,8 @@ describe("ReplicatedMySql resource graph", () => {
                     const headless = d.one(T.service, "mysql").inputs.spec;
                     assert.strictEqual(headless.clusterIP, "None");
                     assert.strictEqual(headless.publishNotReadyAddresses, true);
-                    assert.deepStrictEqual(headless.ports.map((p: any) => p.port), [3306, 3307]);
+                    // MySQL clones over 3306 (CLONE plugin); only MariaDB streams backups on 3307.
+                    assert.deepStrictEqual(headless.ports.map((p: any) => p.port), engine === "mysql" ? [3306] : [3306, 3307]);
                     const read = d.one(T.service, "mysql-read").inputs.spec;
                     assert.deepStrictEqual(read.ports.map((p: any) => p.port), [3306]);
                     assert.notStrictEqual(read.clusterIP, "None");
@@ -133,7 +134,7 @@ describe("ReplicatedMySql resource graph", () => {
                     assert.deepStrictEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
                     assert.strictEqual(claim.spec.storageClassName, "fast");
                     assert.strictEqual(claim.spec.resources.requests.storage, "20Gi");
-                    for (const name of ["clone-from-peer", "mysql", "clone-server"]) {
+                    for (const name of engine === "mysql" ? ["clone-from-peer", "mysql"] : ["clone-from-peer", "mysql", "clone-server"]) {
                         const dataMount = d.container(name).volumeMounts.find((m: any) => m.name === "data");
                         assert.deepStrictEqual(dataMount, { name: "data", mountPath: "/var/lib/mysql", subPath: "mysql" });
                     }
@@ -143,21 +144,28 @@ describe("ReplicatedMySql resource graph", () => {
                     });
                 });
 
-                it("runs init-config, clone-from-peer, mysql and clone-server from the ConfigMap's scripts", () => {
+                it("runs init-config, clone-from-peer, mysql (and with MariaDB clone-server) from the ConfigMap's scripts", () => {
                     assert.deepStrictEqual(d.pod.initContainers.map((c: any) => c.name), ["init-config", "clone-from-peer"]);
-                    assert.deepStrictEqual(d.pod.containers.map((c: any) => c.name), ["mysql", "clone-server"]);
                     const expected: Record<string, string> = {
                         "init-config": "init-config.sh",
                         "clone-from-peer": "clone-from-peer.sh",
                         mysql: "run-mysqld.sh",
-                        "clone-server": "serve-backups.sh",
                     };
+                    if (engine === "mysql") {
+                        // One image and no sidecar: replicas clone with the server's CLONE plugin.
+                        assert.deepStrictEqual(d.pod.containers.map((c: any) => c.name), ["mysql"]);
+                        for (const c of [...d.pod.initContainers, ...d.pod.containers]) assert.strictEqual(c.image, "mysql:9.7");
+                        assert.ok(!d.container("mysql").env.some((e: any) => e.name === "CLONE_PORT"));
+                    } else {
+                        assert.deepStrictEqual(d.pod.containers.map((c: any) => c.name), ["mysql", "clone-server"]);
+                        expected["clone-server"] = "serve-backups.sh";
+                        assert.deepStrictEqual(d.container("clone-server").ports, [{ name: "clone", containerPort: 3307 }]);
+                    }
                     for (const [container, file] of Object.entries(expected)) {
                         assert.deepStrictEqual(d.container(container).command, ["bash", `/mnt/config-map/${file}`]);
                         assert.ok(d.configData[file], `${file} is in the ConfigMap`);
                     }
                     assert.deepStrictEqual(d.container("mysql").ports, [{ name: "mysql", containerPort: 3306 }]);
-                    assert.deepStrictEqual(d.container("clone-server").ports, [{ name: "clone", containerPort: 3307 }]);
                     const configVolume = d.pod.volumes.find((v: any) => v.name === "config-map");
                     assert.deepStrictEqual(configVolume.configMap, { name: "mysql" });
                 });
@@ -290,8 +298,8 @@ describe("ReplicatedMySql options", () => {
         const [claim] = d.statefulSet.spec.volumeClaimTemplates;
         assert.strictEqual(claim.spec.resources.requests.storage, "10Gi");
         assert.strictEqual(claim.spec.storageClassName, undefined, "no class: the cluster default applies");
-        assert.strictEqual(d.container("mysql").image, "mysql:8.4");
-        assert.strictEqual(d.container("clone-server").image, "percona/percona-xtrabackup:8.4");
+        assert.strictEqual(d.container("mysql").image, "mysql:9.7");
+        assert.strictEqual(d.container("clone-from-peer").image, "mysql:9.7");
         assert.deepStrictEqual(d.container("mysql").resources, {
             requests: { cpu: "500m", memory: "1Gi" },
             limits: { memory: "2Gi" },
@@ -320,8 +328,17 @@ describe("ReplicatedMySql options", () => {
         );
     });
 
-    it("lets chosen clients, by pod and namespace labels, reach 3306 and only peers reach 3307", async () => {
-        const d = await deploy("mysql", { clientAccess: { podLabels: { role: "api" }, namespaceLabels: { team: "shop" } } });
+    it("opens no port but 3306 on MySQL, whose replicas clone over it", async () => {
+        const d = await deploy("mysql");
+        const ingress = d.one(T.networkPolicy, "mysql").inputs.spec.ingress;
+        assert.deepStrictEqual(ingress.flatMap((rule: any) => rule.ports.map((p: any) => p.port)), [3306, 3306]);
+    });
+
+    it("lets chosen clients, by pod and namespace labels, reach 3306 and only peers reach MariaDB's 3307", async () => {
+        const d = await deploy("mysql", {
+            engine: "mariadb",
+            clientAccess: { podLabels: { role: "api" }, namespaceLabels: { team: "shop" } },
+        });
         const [peerRule, clientRule] = d.one(T.networkPolicy, "mysql").inputs.spec.ingress;
         assert.deepStrictEqual(peerRule.from, [{ podSelector: { matchLabels: { app: "mysql", "app.kubernetes.io/instance": "mysql" } } }]);
         assert.deepStrictEqual(peerRule.ports.map((p: any) => p.port), [3306, 3307]);
@@ -377,8 +394,13 @@ describe("ReplicatedMySql argument checks", () => {
         ["an untagged image", { image: "mysql" }, 'image must name a tag other than latest, or a digest (got "mysql")'],
         [
             "a latest backup image",
-            { backupImage: "percona/percona-xtrabackup:latest" },
-            'backupImage must name a tag other than latest, or a digest (got "percona/percona-xtrabackup:latest")',
+            { engine: "mariadb", backupImage: "mariadb:latest" },
+            'backupImage must name a tag other than latest, or a digest (got "mariadb:latest")',
+        ],
+        [
+            "a backup image with MySQL, which needs none",
+            { backupImage: "percona/percona-xtrabackup:8.4" },
+            'backupImage applies to engine "mariadb" only: engine "mysql" clones with the server image\'s CLONE plugin (got "percona/percona-xtrabackup:8.4")',
         ],
         ["a short root password", { rootPassword: "abc" }, "rootPassword must be at least 8 characters long (got a 3-character value)"],
         [

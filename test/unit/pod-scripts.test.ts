@@ -1,10 +1,9 @@
 /**
  * Golden tests of the engine-specific parts of the pod scripts, for BOTH engines: the real
- * engine-*.sh functions run through bash (via lib.sh's load_engine) on sample clone
- * metadata in test/fixtures/clone-metadata/ (MySQL 8.4 / XtraBackup 8.4 and MariaDB 10.11 /
- * mariabackup forms, and malformed ones), and the SQL they generate.
- * No MySQL server is available here: the mysql engine is checked only by these tests; the
- * mariadb engine also runs end to end in test/dataplane (npm run test:dataplane).
+ * engine-*.sh functions run through bash (via lib.sh's load_engine) on sample mariabackup
+ * clone metadata in test/fixtures/clone-metadata/ (MariaDB 10.11 forms, and malformed
+ * ones), and the SQL each engine generates. Both engines also run end to end against real
+ * servers in test/dataplane (npm run test:dataplane): MariaDB 10.11 and MySQL 9.7.
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -14,8 +13,6 @@ import * as path from "path";
 const SCRIPTS = path.resolve(__dirname, "../../components/mysql/scripts");
 const CONF = path.resolve(__dirname, "../../components/mysql/conf");
 const FIXTURES = path.resolve(__dirname, "../fixtures/clone-metadata");
-const U1 = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
-const U2 = "4a3b1c2d-0000-11ef-8000-0242ac120002";
 
 const ENV = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -60,13 +57,14 @@ describe("pod scripts: engine selection", function () {
 
     it("names each engine's programs in its own file", function () {
         const names = (engine: string) =>
-            bash(engine, 'printf "%s " "$ENGINE_SERVER" "$ENGINE_CLIENT" "$ENGINE_ADMIN" "$ENGINE_BACKUP" "$ENGINE_XBSTREAM"').stdout.trim();
-        assert.strictEqual(names("mysql"), "mysqld mysql mysqladmin xtrabackup xbstream");
-        assert.strictEqual(names("mariadb"), "mariadbd mariadb mariadb-admin mariabackup mbstream");
+            bash(engine, 'printf "%s " "$ENGINE_SERVER" "$ENGINE_CLIENT" "$ENGINE_ADMIN" "${ENGINE_CLONE_TOOLS[@]}"').stdout.trim();
+        // MySQL clones with the server itself (CLONE plugin): no backup tool.
+        assert.strictEqual(names("mysql"), "mysqld mysql mysqladmin mysqld");
+        assert.strictEqual(names("mariadb"), "mariadbd mariadb mariadb-admin mkdir du grep mbstream mariabackup");
     });
 });
 
-describe("pod scripts: clone metadata parsing", function () {
+describe("pod scripts: clone metadata parsing (mariabackup)", function () {
     const good: [string, string, string][] = [
         ["mariadb", "primary", "0-100-3"],
         ["mariadb", "primary-multi-domain", "0-100-3,1-101-7"],
@@ -74,12 +72,6 @@ describe("pod scripts: clone metadata parsing", function () {
         ["mariadb", "primary-two-columns", ""],
         ["mariadb", "replica", "0-100-3"],
         ["mariadb", "replica-no-gtid-yet", ""],
-        ["mysql", "primary", `${U1}:1-5`],
-        ["mysql", "primary-multi-line", `${U1}:1-5,${U2}:1-12:15-20`],
-        ["mysql", "primary-tagged", `${U1}:1-5:nightly:1-3`],
-        ["mysql", "primary-no-gtid-yet", ""],
-        ["mysql", "replica", `${U1}:1-5,${U2}:1-12`],
-        ["mysql", "replica-no-gtid-yet", ""],
     ];
     for (const [engine, fixture, expected] of good) {
         it(`${engine}: ${fixture} gives '${expected}'`, function () {
@@ -98,12 +90,6 @@ describe("pod scripts: clone metadata parsing", function () {
         ["mariadb", "malformed-mysql-gtid", /malformed GTID position '3e11fa47/],
         ["mariadb", "malformed-slave-info", /malformed .*xtrabackup_slave_info: neither gtid_slave_pos nor MASTER_LOG_FILE/],
         ["mariadb", "malformed-empty", /malformed .*xtrabackup_binlog_info/],
-        ["mysql", "malformed-missing", /clone metadata missing/],
-        ["mysql", "malformed-file-position-only", /has a file\/position and there is no xtrabackup_binlog_info: no GTID set/],
-        ["mysql", "malformed-one-column", /malformed .*xtrabackup_binlog_info/],
-        ["mysql", "malformed-uuid", /malformed GTID set '3e11fa47-71ca-11e1-9e33:1-5'/],
-        ["mysql", "malformed-mariadb-gtid", /malformed GTID set '0-100-3'/],
-        ["mysql", "malformed-slave-info", /malformed .*xtrabackup_slave_info: neither gtid_purged nor SOURCE_LOG_FILE/],
     ];
     for (const [engine, fixture, message] of bad) {
         it(`${engine}: ${fixture} fails with a clear message`, function () {
@@ -116,7 +102,7 @@ describe("pod scripts: clone metadata parsing", function () {
 
     it("every fixture directory is covered by a case", function () {
         const covered = new Set([...good, ...bad].map(([engine, fixture]) => `${engine}/${fixture}`));
-        for (const engine of ["mysql", "mariadb"]) {
+        for (const engine of ["mariadb"]) {
             for (const fixture of fs.readdirSync(path.join(FIXTURES, engine))) {
                 assert.ok(covered.has(`${engine}/${fixture}`), `fixture ${engine}/${fixture} is not tested`);
             }
@@ -125,30 +111,34 @@ describe("pod scripts: clone metadata parsing", function () {
 });
 
 describe("pod scripts: replication SQL", function () {
-    it("mysql: MySQL 8.4 syntax, GTID auto-positioning, public key retrieval, quoted secrets", function () {
-        const r = bash("mysql", `engine_replication_setup_sql '${U1}:1-5' mysql-0.mysql`);
+    it("mysql: every start points the replica at the primary, auto-positioned over TLS, with quoted secrets", function () {
+        const r = bash("mysql", "engine_replica_init_sql mysql-0.mysql");
         assert.strictEqual(r.code, 0, r.stderr);
         assert.strictEqual(
             r.stdout,
             [
                 "STOP REPLICA;",
-                "RESET REPLICA ALL;",
-                "SET GLOBAL super_read_only = OFF;",
-                "RESET BINARY LOGS AND GTIDS;",
-                `SET GLOBAL gtid_purged = '${U1}:1-5';`,
-                "SET GLOBAL super_read_only = ON;",
                 "CHANGE REPLICATION SOURCE TO SOURCE_HOST = 'mysql-0.mysql', SOURCE_PORT = 3306, SOURCE_USER = 'replicator', " +
-                    `SOURCE_PASSWORD = 'it''s "quoted" \\\\ too', SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 10, GET_SOURCE_PUBLIC_KEY = 1;`,
+                    `SOURCE_PASSWORD = 'it''s "quoted" \\\\ too', SOURCE_AUTO_POSITION = 1, SOURCE_SSL = 1, SOURCE_CONNECT_RETRY = 10;`,
+                "START REPLICA;",
                 "",
             ].join("\n"),
         );
     });
 
-    it("mysql: an empty GTID set sets no gtid_purged", function () {
-        const r = bash("mysql", "engine_replication_setup_sql '' mysql-0.mysql");
+    it("mysql: the recipient clones only from the previous pod, over TLS, into a named directory", function () {
+        const r = bash("mysql", "mysql_clone_sql /var/lib/mysql/.pod-clone-staging mysql-1.mysql");
         assert.strictEqual(r.code, 0, r.stderr);
-        assert.doesNotMatch(r.stdout, /gtid_purged/);
-        assert.match(r.stdout, /SOURCE_AUTO_POSITION = 1/);
+        assert.strictEqual(
+            r.stdout,
+            [
+                "INSTALL PLUGIN clone SONAME 'mysql_clone.so';",
+                "SET GLOBAL clone_valid_donor_list = 'mysql-1.mysql:3306';",
+                "CLONE INSTANCE FROM 'backup'@'mysql-1.mysql':3306 IDENTIFIED BY 'b@ck''up' " +
+                    "DATA DIRECTORY = '/var/lib/mysql/.pod-clone-staging' REQUIRE SSL;",
+                "",
+            ].join("\n"),
+        );
     });
 
     it("mariadb: GTID slave_pos replication, quoted secrets", function () {
@@ -166,17 +156,19 @@ describe("pod scripts: replication SQL", function () {
         );
     });
 
-    for (const engine of ["mysql", "mariadb"]) {
-        it(`${engine}: refuses to write SQL for a malformed position (no injection through the metadata)`, function () {
-            const r = bash(engine, `engine_replication_setup_sql "0-1-1'; DROP DATABASE mysql; --" mysql-0.mysql`);
-            assert.strictEqual(r.code, 1);
-            assert.strictEqual(r.stdout, "");
-            assert.match(r.stderr, /malformed GTID/);
-        });
+    it("mariadb: refuses to write SQL for a malformed position (no injection through the metadata)", function () {
+        const r = bash("mariadb", `engine_replication_setup_sql "0-1-1'; DROP DATABASE mysql; --" mysql-0.mysql`);
+        assert.strictEqual(r.code, 1);
+        assert.strictEqual(r.stdout, "");
+        assert.match(r.stderr, /malformed GTID/);
+    });
 
+    for (const engine of ["mysql", "mariadb"]) {
         it(`${engine}: readiness needs both replication threads running`, function () {
             const [io, sql] = engine === "mysql" ? ["Replica_IO_Running", "Replica_SQL_Running"] : ["Slave_IO_Running", "Slave_SQL_Running"];
             const check = (status: string) => bash(engine, `printf '%s' ${JSON.stringify(status)} | engine_replication_threads_running`).code;
+            // The client's vertical output (-E), as the probe reads it.
+            assert.strictEqual(check(`*************************** 1. row ***************************\n     ${io}: Yes\n    ${sql}: Yes\n`), 0);
             assert.strictEqual(check(`${io}: Yes\n${sql}: Yes\n`), 0);
             assert.strictEqual(check(`${io}: Connecting\n${sql}: Yes\n`), 1);
             assert.strictEqual(check(`${io}: Yes\n${sql}: No\n`), 1);
@@ -186,13 +178,14 @@ describe("pod scripts: replication SQL", function () {
 });
 
 describe("pod scripts: accounts created on pod 0", function () {
-    it("mysql: root with its password, replication user with REPLICATION SLAVE only, backup user with the XtraBackup 8.4 privileges", function () {
+    it("mysql: root with its password, replication user with REPLICATION SLAVE only, clone donor account with BACKUP_ADMIN only over TLS", function () {
         const sql = bash("mysql", "engine_bootstrap_sql").stdout;
         assert.match(sql, /^SET SESSION sql_log_bin = 0;$/m);
         assert.match(sql, /^ALTER USER 'root'@'localhost' IDENTIFIED BY 'r00t''pw\\\\x';$/m);
         assert.match(sql, /^GRANT REPLICATION SLAVE ON \*\.\* TO 'replicator'@'%';$/m);
-        assert.match(sql, /^GRANT BACKUP_ADMIN, PROCESS, RELOAD, LOCK TABLES, REPLICATION CLIENT ON \*\.\* TO 'backup'@'localhost';$/m);
-        assert.match(sql, /^GRANT SELECT ON performance_schema\.log_status TO 'backup'@'localhost';$/m);
+        assert.match(sql, /^CREATE USER 'backup'@'%' IDENTIFIED BY 'b@ck''up' REQUIRE SSL;$/m);
+        assert.match(sql, /^GRANT BACKUP_ADMIN ON \*\.\* TO 'backup'@'%';$/m);
+        assert.strictEqual(sql.match(/^GRANT .* TO 'backup'/gm)?.length, 1);
         assert.strictEqual(sql.match(/^GRANT .* TO 'replicator'/gm)?.length, 1);
         assert.doesNotMatch(sql, /IDENTIFIED BY ''/);
     });
@@ -208,9 +201,8 @@ describe("pod scripts: accounts created on pod 0", function () {
     });
 });
 
-describe("pod scripts: MySQL 8.4 syntax only in the mysql engine", function () {
-    // Removed in 8.4.0 (FACTS.md section 3). The privilege REPLICATION SLAVE, XtraBackup's
-    // --slave-info option and its xtrabackup_slave_info file kept their names.
+describe("pod scripts: MySQL 8.4/9.7 syntax only in the mysql engine", function () {
+    // Removed in 8.4.0 (FACTS.md section 3). The privilege REPLICATION SLAVE kept its name.
     const removed = [/CHANGE\s+MASTER/i, /\b(START|STOP|RESET)\s+SLAVE\b/i, /SHOW\s+SLAVE\s+STATUS/i, /RESET\s+MASTER/i,
         /SHOW\s+MASTER\s+STATUS/i, /\bMASTER_[A-Z_]+/i, /skip[-_]slave[-_]start/i, /log[-_]slave[-_]updates/i, /slave_net_timeout/i];
     const files = [path.join(SCRIPTS, "engine-mysql.sh"), ...fs.readdirSync(path.join(CONF, "mysql")).map((f) => path.join(CONF, "mysql", f))];
@@ -219,15 +211,34 @@ describe("pod scripts: MySQL 8.4 syntax only in the mysql engine", function () {
         it(`${path.relative(path.resolve(__dirname, "../.."), file)} uses none of the removed syntax`, function () {
             const text = fs.readFileSync(file, "utf8");
             for (const pattern of removed) assert.doesNotMatch(text, pattern);
-            const rest = text.replace(/REPLICATION SLAVE\b|--slave-info|xtrabackup_slave_info/g, "");
+            const rest = text.replace(/REPLICATION SLAVE\b/g, "");
             assert.doesNotMatch(rest, /\bslave\b|\bmaster\b/i);
         });
     }
 
-    it("the generated SQL of the mysql engine uses none of it either", function () {
-        const text = bash("mysql", `engine_replication_setup_sql '${U1}:1-5' mysql-0.mysql; engine_bootstrap_sql; echo "$ENGINE_SQL_START_REPLICA $ENGINE_SQL_REPLICA_STATUS $ENGINE_SKIP_REPLICA_START_OPTION"`).stdout;
-        for (const pattern of removed) assert.doesNotMatch(text, pattern);
-        assert.match(text, /START REPLICA SHOW REPLICA STATUS --skip-replica-start/);
+    it("the generated SQL of the mysql engine uses none of it either, nor client commands such as \\G", function () {
+        const r = bash("mysql", `engine_replica_init_sql mysql-0.mysql; mysql_clone_sql /d mysql-1.mysql; engine_bootstrap_sql; echo "$ENGINE_SQL_REPLICA_STATUS"`);
+        assert.strictEqual(r.code, 0, r.stderr);
+        for (const pattern of removed) assert.doesNotMatch(r.stdout, pattern);
+        assert.doesNotMatch(r.stdout, /\\[GgEe]\b/);
+        assert.match(r.stdout, /SHOW REPLICA STATUS/);
+    });
+
+    it("no pod script sends a client command such as \\G (the 9.x client refuses them by default)", function () {
+        for (const file of fs.readdirSync(SCRIPTS).filter((f) => f.endsWith(".sh"))) {
+            // Comments may name it; code may not.
+            const code = fs.readFileSync(path.join(SCRIPTS, file), "utf8").split("\n").filter((l) => !/^\s*#/.test(l));
+            assert.doesNotMatch(code.join("\n"), /\\\\?G\b/, file);
+        }
+    });
+
+    it("every plugin option in the mysql conf is loose- (mysqld --initialize loads no plugin and aborts on unknown options)", function () {
+        for (const file of fs.readdirSync(path.join(CONF, "mysql"))) {
+            for (const line of fs.readFileSync(path.join(CONF, "mysql", file), "utf8").split("\n")) {
+                if (/^\s*(loose[-_])?clone[-_]/.test(line)) assert.match(line, /^loose-clone_/, `${file}: ${line}`);
+            }
+        }
+        assert.match(fs.readFileSync(path.join(CONF, "mysql", "common.cnf"), "utf8"), /^loose-clone_donor_timeout_after_network_failure = 0$/m);
     });
 
     it("the mysql conf enables GTID, crash safety and super_read_only on replicas", function () {

@@ -1,5 +1,6 @@
 /**
- * The byte mover between pods (lib.sh: choose_transfer_tool, serve_stream, receive_stream_into),
+ * The MariaDB backup stream between pods (engine-mariadb.sh: choose_transfer_tool,
+ * serve_stream, receive_stream_into; MySQL clones with its CLONE plugin and has none),
  * with each tool an image may ship: ncat (the tutorial's) and socat (the official mariadb
  * image's). Real listeners on loopback, real transfers (3 MiB: more than socat's 1 MiB
  * buffer); the data-plane suite then runs the whole clone with socat, which the scripts
@@ -15,7 +16,7 @@ import * as path from "path";
 
 const LIB = path.resolve(__dirname, "../../components/mysql/scripts/lib.sh");
 
-// What lib.sh itself needs, in every image.
+// What lib.sh and the engine file need, in every image.
 const BASE_TOOLS = ["bash", "dirname", "basename", "date", "cat"];
 
 /** A PATH holding only the base commands and the named ones (symlinks to the machine's). */
@@ -30,7 +31,7 @@ function pathWith(dir: string, tools: string[]): string {
 }
 
 function libBash(snippet: string, env: NodeJS.ProcessEnv) {
-    return ["-c", `set -euo pipefail; source ${JSON.stringify(LIB)}; ${snippet}`, env] as const;
+    return ["-c", `set -euo pipefail; MYSQL_ENGINE=mariadb; source ${JSON.stringify(LIB)}; load_engine; ${snippet}`, env] as const;
 }
 
 async function freePort(): Promise<number> {

@@ -1,40 +1,39 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # the ENGINE_* names are used by the scripts that source this file
-# Engine: MySQL 8.4 LTS (mysqld, Percona XtraBackup 8.4). Sourced by lib.sh's load_engine.
-# Everything that differs from engine-mariadb.sh is here: program names, account SQL, the
-# replication SQL (8.4 syntax only: the SOURCE/REPLICA forms), how the local admin connects,
-# and how clone metadata is read. Not run against a server in this repository's tests:
-# only its SQL and metadata parsing are checked (test/unit/pod-scripts.test.ts).
+# Engine: MySQL (9.7 LTS, and 8.4 LTS with the same statements). Sourced by lib.sh's
+# load_engine. Everything that differs from engine-mariadb.sh is here: program names,
+# account SQL, the replication SQL (SOURCE/REPLICA syntax only: 8.4 removed the older
+# forms), and how a replica is seeded: with the CLONE plugin, over the normal authenticated
+# port 3306 with TLS, from the previous pod. Nothing else listens; there is no sidecar.
 #
-# Read-only replicas: replica.cnf sets super_read_only, which binds root too. The sidecar
-# connects as root on the socket; to reset the GTID state of a fresh clone it lifts
-# super_read_only for those two statements only (read_only stays on), while the pod is not
-# Ready (its replication threads are not running yet).
+# Read-only replicas: replica.cnf sets super_read_only, which binds root too. Replication is
+# configured by the server's own --init-file at every start of a replica (bootstrap session,
+# before the server accepts connections), so no client ever needs to lift super_read_only.
 
 readonly ENGINE_SERVER=mysqld
 readonly ENGINE_CLIENT=mysql
 readonly ENGINE_ADMIN=mysqladmin
-readonly ENGINE_BACKUP=xtrabackup
-readonly ENGINE_XBSTREAM=xbstream
 readonly ENGINE_INIT_TOOLS=(mysqld mktemp)
-readonly ENGINE_SKIP_REPLICA_START_OPTION=--skip-replica-start
-readonly ENGINE_SQL_START_REPLICA="START REPLICA"
+# What clone-from-peer needs besides the shared tools.
+readonly ENGINE_CLONE_TOOLS=(mysqld)
 readonly ENGINE_SQL_REPLICA_STATUS="SHOW REPLICA STATUS"
-readonly ENGINE_REPLICA_STATUS_FIELD_PREFIX=Replica   # Replica_IO_Running, Replica_SQL_Running
-# How xtrabackup_slave_info names the GTID state of a replica donor, and its file/position
-# form; what a GTID state is called here (read by lib.sh clone_position).
-readonly ENGINE_SLAVE_INFO_GTID_VARIABLE=gtid_purged
-readonly ENGINE_SLAVE_INFO_FILE_OPTION=SOURCE_LOG_FILE
-readonly ENGINE_GTID_NOUN="GTID set"
+readonly ENGINE_REPLICA_STATUS_FIELD_PREFIX=Replica # Replica_IO_Running, Replica_SQL_Running
+# SQL run by a replica's server at each start (written by engine_server_options).
+readonly REPLICA_INIT_FILE=$RUN_DIR/replica-init.sql
+# TLS and RSA key files a server generates in its datadir at first start when they are
+# missing. A DATA DIRECTORY clone carries none of them (MySQL manual, "Cloning to a Named
+# Directory"); the throw-away recipient has made a set, which the clone keeps.
+readonly MYSQL_KEY_FILES=(ca.pem ca-key.pem server-cert.pem server-key.pem client-cert.pem client-key.pem private_key.pem public_key.pem)
 
 # Runs the client as root on the server socket; arguments go to the client.
 engine_local_admin_client() {
   write_client_option_file "$ROOT_OPTION_FILE" root "$MYSQL_ROOT_PASSWORD"
-  "$ENGINE_CLIENT" --defaults-extra-file="$ROOT_OPTION_FILE" --socket="$SOCKET" --batch --skip-column-names "$@"
+  "$ENGINE_CLIENT" --defaults-file="$ROOT_OPTION_FILE" --socket="$SOCKET" --batch --skip-column-names "$@"
 }
 
 # Accounts of a new cluster, applied once on pod 0 while the datadir is initialised. Not
-# binary-logged: replicas get them inside the clone.
+# binary-logged: replicas get them inside the clone. The clone donor account has
+# BACKUP_ADMIN only (all a donor needs) and must use TLS.
 engine_bootstrap_sql() {
   local root_pw repl_account repl_pw backup_account backup_pw
   root_pw=$(sql_string "$MYSQL_ROOT_PASSWORD")
@@ -49,39 +48,116 @@ CREATE USER 'root'@'%' IDENTIFIED BY $root_pw;
 GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
 CREATE USER $repl_account@'%' IDENTIFIED BY $repl_pw;
 GRANT REPLICATION SLAVE ON *.* TO $repl_account@'%';
-CREATE USER $backup_account@'localhost' IDENTIFIED BY $backup_pw;
-GRANT BACKUP_ADMIN, PROCESS, RELOAD, LOCK TABLES, REPLICATION CLIENT ON *.* TO $backup_account@'localhost';
-GRANT SELECT ON performance_schema.log_status TO $backup_account@'localhost';
+CREATE USER $backup_account@'%' IDENTIFIED BY $backup_pw REQUIRE SSL;
+GRANT BACKUP_ADMIN ON *.* TO $backup_account@'%';
 SQL
 }
 
+# Runs `mysqld --initialize` on datadir $1 with our server config, then the SQL of file $2
+# in the same process (--init-file), before any connection can be made: the server does not
+# listen during --initialize. Its log (which holds the random initial root password that
+# --initialize prints, of an account the SQL then changes or that no one can reach) goes to
+# $3, and only its errors are shown.
+mysql_initialize_with() {
+  local datadir=$1 sql=$2 log_file=$3 config=${4:-$SERVER_CONFIG} status=0
+  mysqld --defaults-file="$config" --datadir="$datadir" --log-error="$log_file" \
+    --initialize --init-file="$sql" || status=$?
+  ((status == 0)) || grep -E '\[ERROR\]' "$log_file" >&2 || true
+  return "$status"
+}
+
 # Initialises the datadir and applies the accounts in the same run (--init-file), before any
-# server accepts a connection: root never has an empty password on a listening server.
+# server accepts a connection: root never has a password anyone else knows.
 engine_initialize_datadir() {
   local init_file status=0
   init_file=$(mktemp /tmp/bootstrap.XXXXXX.sql)
   engine_bootstrap_sql >"$init_file"
-  mysqld --initialize-insecure --init-file="$init_file" >&2 || status=$?
-  rm -f "$init_file"
-  ((status == 0)) || die "mysqld --initialize-insecure failed with status $status"
+  mysql_initialize_with "$DATA_DIR" "$init_file" /tmp/initialize.log || status=$?
+  rm -f "$init_file" /tmp/initialize.log
+  ((status == 0)) || die "mysqld --initialize failed with status $status"
 }
 
-readonly MYSQL_UUID='[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
-readonly MYSQL_GTID_ELEMENT="$MYSQL_UUID(:([A-Za-z_][A-Za-z0-9_]{0,31}|[0-9]+(-[0-9]+)?))+"
-
-engine_valid_position() {
-  [[ -z $1 || $1 =~ ^$MYSQL_GTID_ELEMENT(,$MYSQL_GTID_ELEMENT)*$ ]]
+# SQL a replica's server runs at each start (--init-file): CHANGE REPLICATION SOURCE to the
+# primary $1 with auto-positioning over TLS, then START REPLICA. A clone from the primary
+# carries no channel, one from a replica carries that replica's: both end the same way.
+engine_replica_init_sql() {
+  local source_host=$1
+  cat <<SQL
+STOP REPLICA;
+CHANGE REPLICATION SOURCE TO SOURCE_HOST = $(sql_string "$source_host"), SOURCE_PORT = $SERVER_PORT, SOURCE_USER = $(sql_string "$REPLICATION_USER"), SOURCE_PASSWORD = $(sql_string "$REPLICATION_PASSWORD"), SOURCE_AUTO_POSITION = 1, SOURCE_SSL = 1, SOURCE_CONNECT_RETRY = 10;
+START REPLICA;
+SQL
 }
 
-# SQL that points a freshly cloned replica at the primary $2 from GTID set $1, without
-# starting it (the caller records that the set-up is done, then starts replication).
-engine_replication_setup_sql() {
-  local position=$1 source_host=$2
-  engine_valid_position "$position" || die "malformed GTID set '$position'"
-  printf '%s\n' "STOP REPLICA;" "RESET REPLICA ALL;" "SET GLOBAL super_read_only = OFF;" \
-    "RESET BINARY LOGS AND GTIDS;"
-  [[ -z $position ]] || printf 'SET GLOBAL gtid_purged = %s;\n' "$(sql_string "$position")"
-  printf '%s\n' "SET GLOBAL super_read_only = ON;"
-  printf 'CHANGE REPLICATION SOURCE TO SOURCE_HOST = %s, SOURCE_PORT = %d, SOURCE_USER = %s, SOURCE_PASSWORD = %s, SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 10, GET_SOURCE_PUBLIC_KEY = 1;\n' \
-    "$(sql_string "$source_host")" "$SERVER_PORT" "$(sql_string "$REPLICATION_USER")" "$(sql_string "$REPLICATION_PASSWORD")"
+# Extra server options for a start of this pod. A replica (re)configures replication at
+# every start through --init-file (engine_replica_init_sql); replica.cnf sets
+# skip_replica_start, so nothing replicates before that has run. The file is rewritten at
+# each start (mode 0600, in the pod's memory-backed /run/mysqld), so a changed password
+# applies on restart.
+engine_server_options() {
+  ((ORDINAL > 0)) || return 0
+  local tmp
+  tmp=$(mktemp "$REPLICA_INIT_FILE.XXXXXX")
+  engine_replica_init_sql "$(primary_host)" >"$tmp"
+  mv -f "$tmp" "$REPLICA_INIT_FILE"
+  printf '%s\n' "--init-file=$REPLICA_INIT_FILE"
+}
+
+# SQL of the throw-away recipient: load the plugin (--initialize loads none), allow only
+# donor $2 and clone it over TLS into directory $1.
+mysql_clone_sql() {
+  local staging=$1 donor=$2
+  cat <<SQL
+INSTALL PLUGIN clone SONAME 'mysql_clone.so';
+SET GLOBAL clone_valid_donor_list = $(sql_string "$donor:$SERVER_PORT");
+CLONE INSTANCE FROM $(sql_string "$BACKUP_USER")@$(sql_string "$donor"):$SERVER_PORT IDENTIFIED BY $(sql_string "$BACKUP_PASSWORD") DATA DIRECTORY = $(sql_string "$staging") REQUIRE SSL;
+SQL
+}
+
+# Before the first attempt: throw-away recipients of attempts that were killed with their
+# container leave their files in the pod's /tmp.
+engine_prepare_clone() {
+  rm -rf /tmp/clone-recipient.*
+}
+
+# One clone attempt into the directory $1 (inside the data volume; CLONE creates it and
+# refuses one that exists) from the donor pod
+# $2, with the CLONE plugin. The recipient is a throw-away server that exists only for the
+# length of one `mysqld --initialize` run on /tmp: its --init-file loads the plugin, allows
+# only $2 as donor, and runs CLONE INSTANCE ... DATA DIRECTORY = $1 REQUIRE SSL, so no
+# recipient server is ever started on its own, nor listens, and the live datadir is never
+# the target. The run fails (non-zero exit) when the clone does. Returns 1 when a retry may
+# succeed.
+engine_clone_into() {
+  local staging=$1 donor=$2 work status=0 file
+  work=$(mktemp -d /tmp/clone-recipient.XXXXXX) || return 1
+  # Minimal throw-away server: small InnoDB files, no binary log, no performance schema.
+  cat >"$work/recipient.cnf" <<CNF
+[mysqld]
+socket = $work/recipient.sock
+pid-file = $work/recipient.pid
+skip-networking
+mysqlx = OFF
+skip-log-bin
+performance_schema = OFF
+innodb_buffer_pool_size = 16M
+innodb_redo_log_capacity = 8M
+innodb_doublewrite = OFF
+innodb_flush_log_at_trx_commit = 0
+CNF
+  mysql_clone_sql "$staging" "$donor" >"$work/clone.sql"
+  mysql_initialize_with "$work/datadir" "$work/clone.sql" "$work/recipient.log" "$work/recipient.cnf" || status=$?
+  if ((status == 0)); then
+    # Keep the recipient's freshly made TLS and RSA keys, so the first start of the clone
+    # does not spend time making its own.
+    for file in "${MYSQL_KEY_FILES[@]}"; do
+      [[ -f $work/datadir/$file ]] && mv "$work/datadir/$file" "$staging/"
+    done
+  fi
+  rm -rf "$work"
+  if ((status != 0)); then
+    log "CLONE INSTANCE from $donor:$SERVER_PORT failed (mysqld exited with $status)"
+    return 1
+  fi
+  CLONE_DESCRIPTION="CLONE INSTANCE"
 }

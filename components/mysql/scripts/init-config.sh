@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Init container init-config: writes this pod's server configuration into /etc/mysql/conf.d
-# (an emptyDir): server-id.cnf (server_id = 100 + ordinal), common.cnf, and primary.cnf on
-# pod 0 or replica.cnf on the others, from the ConfigMap. Everything is checked before the
-# first file is written, so a failure leaves no partial configuration behind.
+# (an emptyDir) as ONE file, server.cnf: server_id = 100 + ordinal, then common.cnf, then
+# primary.cnf on pod 0 or replica.cnf on the others, from the ConfigMap. Every server of
+# ours starts with --defaults-file=server.cnf, so the image's own configuration files are
+# never read and cannot override ours. Everything is checked before the file is written,
+# and it is written through a rename, so a failure leaves no partial configuration behind.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-require_tools uname cp mv rm mktemp find date
+require_tools uname cat mv rm mktemp find date
 
 parse_pod_identity
 if ((ORDINAL == 0)); then role=primary; else role=replica; fi
@@ -17,14 +19,17 @@ for file in common.cnf "$role.cnf"; do
 done
 [[ -d $CONF_DIR && -w $CONF_DIR ]] || die "$CONF_DIR is not a writable directory"
 
-# Assemble in a hidden directory (the server reads only *.cnf in conf.d), then move into place.
-staging=$(mktemp -d "$CONF_DIR/.staging.XXXXXX")
-trap 'rm -rf "$staging"' EXIT
-printf '# Written by init-config.sh for %s\n[mysqld]\nserver_id = %d\n' \
-  "$POD_NAME" "$((SERVER_ID_BASE + ORDINAL))" >"$staging/server-id.cnf"
-cp "$CONFIG_MAP_DIR/common.cnf" "$staging/common.cnf"
-cp "$CONFIG_MAP_DIR/$role.cnf" "$staging/$role.cnf"
+# Assemble under a hidden name (servers read only *.cnf in conf.d), then rename into place.
+tmp=$(mktemp "$CONF_DIR/.server.cnf.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+{
+  printf '# Written by init-config.sh for %s from the ConfigMap: server-id, common.cnf, %s.cnf\n' "$POD_NAME" "$role"
+  printf '[mysqld]\nserver_id = %d\n\n' "$((SERVER_ID_BASE + ORDINAL))"
+  cat "$CONFIG_MAP_DIR/common.cnf"
+  printf '\n'
+  cat "$CONFIG_MAP_DIR/$role.cnf"
+} >"$tmp"
 
 find "$CONF_DIR" -maxdepth 1 -name '*.cnf' -type f -delete
-mv "$staging"/*.cnf "$CONF_DIR"/
+mv "$tmp" "$SERVER_CONFIG"
 log "configured $POD_NAME as $role with server_id $((SERVER_ID_BASE + ORDINAL))"

@@ -20,7 +20,7 @@ case ${1:-} in
     parse_pod_identity
     root_client_tcp -e 'SELECT 1' >/dev/null || die "readiness: no query over TCP"
     if ((ORDINAL > 0)); then
-      root_client_tcp --column-names -e "$ENGINE_SQL_REPLICA_STATUS\\G" | engine_replication_threads_running ||
+      root_client_tcp --column-names --vertical -e "$ENGINE_SQL_REPLICA_STATUS" | engine_replication_threads_running ||
         die "readiness: replication threads are not both running"
     fi
     ;;

@@ -2,7 +2,8 @@
 # Container mysql: on pod 0, initialises an empty data volume (system tables and the root,
 # replication and backup accounts) and marks it complete last; an initialisation that was
 # interrupted is wiped and redone. On replicas, requires a completed clone. Then execs the
-# server, so that it receives SIGTERM from the kubelet directly.
+# server with our configuration file only (--defaults-file: nothing the image carries is
+# read), so that it receives SIGTERM from the kubelet directly.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,7 +12,7 @@ load_engine
 require_env PEER_SERVICE MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWORD BACKUP_USER BACKUP_PASSWORD
 require_tools uname find wc mktemp mv rm sync sleep date "$ENGINE_SERVER"
 parse_pod_identity
-[[ -f $CONF_DIR/server-id.cnf ]] || die "$CONF_DIR/server-id.cnf missing: init-config has not run"
+[[ -f $SERVER_CONFIG ]] || die "$SERVER_CONFIG missing: init-config has not run"
 
 if ((ORDINAL == 0)); then
   if [[ ! -f $INIT_MARKER ]]; then
@@ -28,14 +29,11 @@ if ((ORDINAL == 0)); then
     rm -f "$INIT_STARTED"
     log "datadir initialised"
   fi
-  exec "$ENGINE_SERVER"
+else
+  [[ -f $CLONE_MARKER ]] || die "no completed clone in $DATA_DIR: clone-from-peer must finish first"
 fi
 
-[[ -f $CLONE_MARKER ]] || die "no completed clone in $DATA_DIR: clone-from-peer must finish first"
-if [[ -f $REPLICATION_PENDING ]]; then
-  # First start after a clone: replication stays stopped until clone-server has set the
-  # position, so no stale replication settings inside the clone can run first.
-  log "replication not set up yet: starting the server with replication stopped"
-  exec "$ENGINE_SERVER" "$ENGINE_SKIP_REPLICA_START_OPTION"
-fi
-exec "$ENGINE_SERVER"
+server_options=$(engine_server_options)
+mapfile -t options <<<"$server_options"
+[[ -n $server_options ]] || options=()
+exec "$ENGINE_SERVER" --defaults-file="$SERVER_CONFIG" "${options[@]}"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Sidecar clone-server. On a replica whose clone has just completed, waits for the local
+# Sidecar clone-server, MariaDB only (a MySQL pod has no sidecar: its replicas clone with
+# the CLONE plugin over port 3306 and set up replication through the server's --init-file).
+# On a replica whose clone has just completed, waits for the local
 # server and points replication at <sts>-0.<service> from the clone's GTID position, once:
 # the pending-position file is removed only after that succeeded, and replication is
 # (re)started on every sidecar start, which is harmless when it already runs. Then serves
@@ -13,6 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 readonly SERVER_WAIT_SECONDS=900
 
 load_engine
+[[ $MYSQL_ENGINE == mariadb ]] || die "serve-backups.sh is the MariaDB backup stream; engine '$MYSQL_ENGINE' has no sidecar"
 
 if [[ ${1:-} == stream ]]; then
   require_tools mktemp rm "$ENGINE_BACKUP"
@@ -39,7 +42,7 @@ if ((ORDINAL > 0)); then
     position=$(<"$REPLICATION_PENDING")
     engine_replication_setup_sql "$position" "$(primary_host)" | engine_local_admin_client
     rm -f "$REPLICATION_PENDING"
-    sync
+    sync "$DATA_DIR"
     log "replication from $(primary_host) set up at GTID position '$position'"
   fi
   engine_local_admin_client -e "$ENGINE_SQL_START_REPLICA"
