@@ -9,7 +9,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ChildProcess, execFileSync } from "child_process";
-import { CLONE_PORT } from "../../components/mysql/manifests";
+import { CLONE_STREAM_PORT } from "../../components/mysql/engine";
 import { Cluster, PodInitError } from "./harness/cluster";
 import { enginesUnderTest } from "./harness/engines";
 import { exited, signalGroup, waitFor } from "./harness/process";
@@ -82,7 +82,7 @@ for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: bad i
             await cluster.stopContainer(0, "clone-server");
             let fake: ChildProcess | undefined;
             try {
-                fake = cluster.spawnInPod(0, ["ncat", "--listen", "--keep-open", "--send-only", String(CLONE_PORT), "-c", `cat ${stream}`], "fake-donor");
+                fake = cluster.spawnInPod(0, ["ncat", "--listen", "--keep-open", "--send-only", String(CLONE_STREAM_PORT), "-c", `cat ${stream}`], "fake-donor");
                 await waitFor("the fake peer to listen", 10000, async () =>
                     /:0CEB /.test(fs.readFileSync(`/proc/${fake!.pid}/net/tcp`, "utf8")) ? true : undefined,
                 );

@@ -245,7 +245,6 @@ export class Cluster {
             hosts.push(`${this.address(n)} ${this.podName(n)}.${this.name} ${this.podName(n)}`);
         }
         fs.writeFileSync(path.join(this.workDir, "hosts"), hosts.join("\n") + "\n", { mode: 0o644 });
-        fs.writeFileSync(path.join(this.workDir, "my.cnf"), this.harness.myCnf, { mode: 0o644 });
         // The image's mount points (the host's own, when the host's root is the image).
         const rootfs = this.harness.rootfs();
         if (rootfs === "") for (const mountPoint of ["/var/lib/mysql", "/etc/mysql/conf.d", "/run/mysqld"]) fs.mkdirSync(mountPoint, { recursive: true });
@@ -265,10 +264,7 @@ export class Cluster {
     }
 
     private view(mounts: ContainerSpec["mounts"], dirs: VolumeDirs): ContainerView {
-        const imageFiles: Mount[] = [
-            { source: path.join(this.workDir, "hosts"), target: "/etc/hosts", readOnly: true },
-            { source: path.join(this.workDir, "my.cnf"), target: "/etc/mysql/my.cnf", readOnly: true },
-        ];
+        const imageFiles: Mount[] = [{ source: path.join(this.workDir, "hosts"), target: "/etc/hosts", readOnly: true }];
         return {
             rootfs: this.harness.rootfs(),
             layerDir: this.layerDir,

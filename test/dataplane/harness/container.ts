@@ -3,9 +3,8 @@
  * (unshare --mount --propagation private). For an image root filesystem (a tree), as a
  * container runtime does it: the tree under an overlay whose writable layer is a private
  * tmpfs (so mount points the image lacks can be made without touching the cached tree),
- * /proc, the image files a runtime provides (/etc/hosts) or the official image has
- * (/etc/mysql/my.cnf), each volume mount of the pod spec at its path, the root then made
- * read-only and the process chrooted into it. For the host's own root (MariaDB from the
+ * /proc, the file a runtime provides (/etc/hosts), each volume mount of the pod spec at its
+ * path, the root then made read-only and the process chrooted into it. For the host's own root (MariaDB from the
  * host's packages), the same mounts over the host's paths, and / read-only. Then the process
  * runs as the mysql user with no capabilities and no-new-privs, with only the environment it
  * was given.
@@ -25,7 +24,7 @@ export interface ContainerView {
     rootfs: string;
     /** An empty host directory where the overlay's writable layer goes (for a tree). */
     layerDir: string;
-    /** Host files bound over image files (e.g. /etc/hosts, /etc/mysql/my.cnf). */
+    /** Host files bound over image files, as a runtime does (/etc/hosts). */
     imageFiles: Mount[];
     /** The pod spec's volume mounts. */
     mounts: Mount[];

@@ -1,8 +1,10 @@
 /**
  * What the data-plane harness needs to know per engine: which root filesystem the pod's
- * containers run in, the image's own my.cnf, the client program, and the SQL that waits
- * for a replica to catch up. Everything about the pods themselves comes from the component
- * (pod-spec.ts).
+ * containers run in, the client program, and the SQL that waits for a replica to catch up.
+ * Everything about the pods themselves comes from the component (pod-spec.ts). The image's
+ * own configuration files stay as the packages ship them (Debian's set bind-address =
+ * 127.0.0.1 and log files under the read-only root): the scripts start every server with
+ * --defaults-file, and the suite proves that nothing the image carries overrides it.
  *
  * - mysql: MySQL 9.7 from Debian unstable, in the root filesystem that
  *   scripts/engine-rootfs.sh builds (cached by package versions); every container and the
@@ -17,12 +19,6 @@ export interface EngineHarness {
     engine: Engine;
     /** Root filesystem of every container of a pod and of the client: "" for the host's own. */
     rootfs(): string;
-    /**
-     * The image's /etc/mysql/my.cnf, as the engine's official image has it: the server's
-     * defaults, then conf.d read last. (Debian's own files would let their
-     * bind-address = 127.0.0.1 and log_error under the read-only root win over conf.d.)
-     */
-    myCnf: string;
     /** The command-line client, run inside rootfs(). */
     client: string;
     /** Programs the host itself must have for this engine (beyond the harness's own). */
@@ -46,21 +42,6 @@ export const ENGINE_HARNESS: Readonly<Record<Engine, EngineHarness>> = {
             }).toString().trim();
             return mysqlRootfs;
         },
-        // docker-library/mysql's config/my.cnf, with Debian's paths.
-        myCnf: [
-            "[mysqld]",
-            "host-cache-size=0",
-            "skip-name-resolve",
-            "datadir=/var/lib/mysql",
-            "socket=/var/run/mysqld/mysqld.sock",
-            "secure-file-priv=/var/lib/mysql-files",
-            "user=mysql",
-            "pid-file=/var/run/mysqld/mysqld.pid",
-            "[client]",
-            "socket=/var/run/mysqld/mysqld.sock",
-            "!includedir /etc/mysql/conf.d/",
-            "",
-        ].join("\n"),
         client: "mysql",
         hostPrograms: ["chroot"],
         primaryPositionSql: "SELECT @@GLOBAL.gtid_executed",
@@ -69,9 +50,6 @@ export const ENGINE_HARNESS: Readonly<Record<Engine, EngineHarness>> = {
     mariadb: {
         engine: "mariadb",
         rootfs: () => "",
-        // As in the mariadb image, whose my.cnf reads conf.d last and whose packaged
-        // bind-address is commented out.
-        myCnf: "[client-server]\n!includedir /etc/mysql/conf.d/\n",
         client: "mariadb",
         hostPrograms: ["mariadbd", "mariadb", "mariadb-admin", "mariadb-install-db", "mariabackup", "mbstream", "ncat", "socat"],
         primaryPositionSql: "SELECT @@gtid_binlog_pos",
