@@ -33,6 +33,8 @@ fi
 if declare -F engine_prepare_clone >/dev/null; then engine_prepare_clone; fi
 
 donor=$(donor_host)
+# Where the donor serves clones: the engine's port (MySQL: the server's, MariaDB: $CLONE_PORT).
+donor_address=$donor:$(engine_donor_port)
 
 # One attempt: returns 0 when the clone is complete, 1 when it may succeed on a retry.
 clone_once() {
@@ -43,15 +45,15 @@ clone_once() {
   sync_tree "$CLONE_STAGING" || return 1
   move_into_data_dir "$CLONE_STAGING" || return 1
   write_state_file "$CLONE_MARKER" "cloned from $donor by $CLONE_DESCRIPTION, $(date -u +%Y-%m-%dT%H:%M:%SZ)" || return 1
-  log "clone from $donor complete in $((SECONDS - start))s ($CLONE_DESCRIPTION)"
+  log "clone complete in $((SECONDS - start))s from $donor ($CLONE_DESCRIPTION)"
 }
 
 for ((attempt = 1; ; attempt++)); do
   wipe_data_dir
-  log "attempt $attempt/$CLONE_ATTEMPTS: cloning from $donor"
+  log "attempt $attempt/$CLONE_ATTEMPTS: cloning from $donor_address"
   if clone_once; then
     exit 0
   fi
-  ((attempt < CLONE_ATTEMPTS)) || die "no complete clone from $donor after $CLONE_ATTEMPTS attempts"
+  ((attempt < CLONE_ATTEMPTS)) || die "no complete clone from $donor_address after $CLONE_ATTEMPTS attempts"
   sleep "$CLONE_RETRY_SECONDS"
 done

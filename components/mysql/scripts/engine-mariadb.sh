@@ -129,6 +129,9 @@ engine_server_options() {
   fi
 }
 
+# The port a donor serves clones on: its clone-server sidecar's.
+engine_donor_port() { printf '%s' "$CLONE_PORT"; }
+
 # Checks what receiving a backup stream needs, before the first attempt.
 engine_prepare_clone() {
   require_env CLONE_PORT
@@ -189,10 +192,12 @@ choose_transfer_tool() {
 
 # Streams a full backup of the local server as xbstream to stdout; $1 is a scratch dir.
 # --parallel=4: table files are read concurrently, overlapping reads with the stream
-# (measured in docs/benchmarks.md). --defaults-file first: our server config and nothing
-# of the image's; the backup account comes from its own option file.
+# (measured in docs/benchmarks.md). --defaults-file: the backup account's option file and
+# nothing of the image's (mariabackup takes one defaults option only); what it needs of the
+# server's settings, the socket and the datadir, is given here, and server.cnf sets no
+# InnoDB file layout, so the defaults it assumes are the server's.
 engine_stream_backup() {
-  "$ENGINE_BACKUP" --defaults-file="$SERVER_CONFIG" --defaults-extra-file="$BACKUP_OPTION_FILE" --socket="$SOCKET" --backup \
+  "$ENGINE_BACKUP" --defaults-file="$BACKUP_OPTION_FILE" --socket="$SOCKET" --backup \
     --slave-info --stream=xbstream --parallel=4 --datadir="$DATA_DIR" --target-dir="$1"
 }
 

@@ -114,6 +114,9 @@ CLONE INSTANCE FROM $(sql_string "$BACKUP_USER")@$(sql_string "$donor"):$SERVER_
 SQL
 }
 
+# The port a donor serves clones on: the server's own.
+engine_donor_port() { printf '%s' "$SERVER_PORT"; }
+
 # Before the first attempt: throw-away recipients of attempts that were killed with their
 # container leave their files in the pod's /tmp.
 engine_prepare_clone() {
