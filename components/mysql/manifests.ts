@@ -7,6 +7,8 @@ import { CONFIG_MAP_MOUNT } from "./files";
 export const MYSQL_PORT = 3306;
 /** Port the `clone-server` sidecar streams backups on, to peer pods only. */
 export const CLONE_PORT = 3307;
+/** Port the `metrics` container (mysqld-exporter) serves /metrics on. */
+export const METRICS_PORT = 9104;
 /** Where both engines keep their data, and where the data volume is mounted. */
 export const DATA_DIR = "/var/lib/mysql";
 /** uid/gid the server runs as in the mysql and mariadb images. */
@@ -14,11 +16,14 @@ export const MYSQL_UID = 999;
 /** Accounts the pod scripts create; their passwords live in the credentials Secret. */
 export const REPLICATION_USER = "replicator";
 export const BACKUP_USER = "backup";
+/** Always created (pod 0 initialises once), so that metrics turned on later can log in. */
+export const METRICS_USER = "metrics";
 /** Keys of the credentials Secret. */
 export const SECRET_KEYS = {
     root: "root-password",
     replication: "replication-password",
     backup: "backup-password",
+    metrics: "metrics-password",
 } as const;
 
 /** Names of the Kubernetes objects, all derived from the component's name. */
@@ -72,6 +77,8 @@ function podEnv(args: ResolvedArgs): k8s.types.input.core.v1.EnvVar[] {
         { name: "REPLICATION_PASSWORD", ...fromSecret(SECRET_KEYS.replication) },
         { name: "BACKUP_USER", value: BACKUP_USER },
         { name: "BACKUP_PASSWORD", ...fromSecret(SECRET_KEYS.backup) },
+        { name: "METRICS_USER", value: METRICS_USER },
+        { name: "METRICS_PASSWORD", ...fromSecret(SECRET_KEYS.metrics) },
     ];
 }
 
@@ -83,7 +90,7 @@ const mount = {
     tmp: { name: "tmp", mountPath: "/tmp" },
 };
 
-const containerSecurity: k8s.types.input.core.v1.SecurityContext = {
+export const containerSecurity: k8s.types.input.core.v1.SecurityContext = {
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
     runAsNonRoot: true,
@@ -104,10 +111,11 @@ function probe(kind: "startup" | "liveness" | "readiness"): k8s.types.input.core
     return { exec: { command: script("probe.sh", kind) }, ...timing };
 }
 
-/** The StatefulSet's spec: init containers, server, clone sidecar, probes, storage. */
+/** The StatefulSet's spec: init containers, server, clone sidecar, `sidecars`, probes, storage. */
 export function statefulSetSpec(
     args: ResolvedArgs,
     configDigest: string,
+    sidecars: k8s.types.input.core.v1.Container[] = [],
 ): k8s.types.input.apps.v1.StatefulSetSpec {
     const names = objectNames(args.name);
     const env = podEnv(args);
@@ -188,6 +196,7 @@ export function statefulSetSpec(
                         resources: args.backupResources,
                         securityContext: containerSecurity,
                     },
+                    ...sidecars,
                 ],
                 volumes: [
                     { name: "conf", emptyDir: {} },
@@ -238,7 +247,10 @@ export function podDisruptionBudgetSpec(args: ResolvedArgs): k8s.types.input.pol
     return { maxUnavailable: 1, selector: { matchLabels: selectorLabels(args.name) } };
 }
 
-/** Peers reach 3306 and 3307; the configured clients reach 3306 only. */
+/**
+ * Peers reach 3306 and 3307; the configured clients reach 3306 only; with metrics on, any
+ * pod of the cluster reaches the exporter (Prometheus runs in a namespace of its own).
+ */
 export function networkPolicySpec(args: ResolvedArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
     const peers = { podSelector: { matchLabels: selectorLabels(args.name) } };
     const { podLabels, namespaceLabels } = args.clientAccess;
@@ -258,6 +270,9 @@ export function networkPolicySpec(args: ResolvedArgs): k8s.types.input.networkin
                 ],
             },
             { from: [client], ports: [{ protocol: "TCP", port: MYSQL_PORT }] },
+            ...(args.metrics.enabled
+                ? [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: METRICS_PORT }] }]
+                : []),
         ],
     };
 }
