@@ -13,15 +13,9 @@
  * that engine's case checks the server series only.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as http from "http";
-import * as net from "net";
-import * as path from "path";
-import { ChildProcess } from "child_process";
 import { Cluster } from "./harness/cluster";
-import { exited, signalGroup, startProcess, waitFor } from "./harness/process";
-
-const EXPORTER = "prometheus-mysqld-exporter";
+import { waitFor } from "./harness/process";
+import { Exporters, get, samples } from "../monitoring/exporter";
 
 interface EngineCase {
     engine: string;
@@ -40,60 +34,11 @@ const CASES: EngineCase[] = [
     },
 ];
 
-/** A loopback port nobody listens on now. */
-async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-}
-
-function get(url: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        http.get(url, (res) => {
-            let body = "";
-            res.on("data", (chunk) => (body += chunk));
-            res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
-        }).on("error", reject);
-    });
-}
-
-/** Samples of the exposition text, by series name (labels dropped: one target per exporter). */
-function samples(text: string): Map<string, number[]> {
-    const found = new Map<string, number[]>();
-    for (const line of text.split("\n")) {
-        const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-        if (!match) continue;
-        found.set(match[1], [...(found.get(match[1]) ?? []), Number(match[3])]);
-    }
-    return found;
-}
-
 for (const { engine, replicaSeries } of CASES) {
     describe(`[${engine}] data plane: metrics scraped by mysqld-exporter`, function () {
         let cluster: Cluster;
-        const exporters: ChildProcess[] = [];
+        let exporters: Exporters | undefined;
         const urls: string[] = [];
-
-        /** Starts an exporter for pod n on its server socket, as the metrics account. */
-        async function startExporter(n: number): Promise<string> {
-            const cnf = path.join(cluster.workDir, "credentials", `exporter-${n}.cnf`);
-            // The socket of pod n as the harness lays it out (its /run/mysqld, bind-mounted).
-            const socket = path.join(cluster.workDir, "pods", cluster.podName(n), "run", "mysqld.sock");
-            fs.writeFileSync(cnf, `[client]\nuser=${cluster.metrics.user}\npassword=${cluster.metrics.password}\nsocket=${socket}\n`, { mode: 0o600 });
-            const port = await freePort();
-            const log = fs.openSync(path.join(cluster.workDir, "logs", `exporter-${n}.log`), "a");
-            exporters.push(
-                startProcess(EXPORTER, [`--config.my-cnf=${cnf}`, `--web.listen-address=127.0.0.1:${port}`], {
-                    env: { PATH: process.env.PATH },
-                    stdio: ["ignore", log, log],
-                }),
-            );
-            const url = `http://127.0.0.1:${port}/metrics`;
-            await waitFor(`exporter of pod ${n} to answer`, 30000, () => get(url).catch(() => undefined), 200);
-            return url;
-        }
 
         before(async function () {
             cluster = await Cluster.create();
@@ -101,14 +46,12 @@ for (const { engine, replicaSeries } of CASES) {
             await cluster.startPod(1);
             await cluster.sql(0, "CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY); INSERT INTO d.t VALUES (1);");
             await cluster.waitCaughtUp(1);
-            for (const n of [0, 1]) urls.push(await startExporter(n));
+            exporters = new Exporters(cluster);
+            for (const n of [0, 1]) urls.push(await exporters.start(n));
         });
 
         after(async function () {
-            for (const child of exporters) {
-                signalGroup(child, "SIGTERM");
-                await exited(child);
-            }
+            await exporters?.stop();
             if (cluster) await cluster.destroy();
         });
 
