@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { ReplicatedMySqlArgs, resolveArgs, rootPasswordProblem } from "./args";
+import { ReplicatedMySqlArgs, ResolvedArgs, resolveArgs, rootPasswordProblem } from "./args";
 import { configDigest, configMapData } from "./files";
 import {
     SECRET_KEYS,
@@ -165,7 +165,7 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
 
     /** The metrics Service, and the ServiceMonitor, PrometheusRule and dashboard asked for. */
     private createMonitoring(
-        resolved: ReturnType<typeof resolveArgs>,
+        resolved: ResolvedArgs,
         namespace: pulumi.Output<string>,
         labels: Record<string, string>,
         child: pulumi.CustomResourceOptions,
@@ -181,30 +181,21 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
             },
             child,
         );
-        const crdLabels = { ...labels, ...metrics.selectorLabels };
-        if (metrics.serviceMonitor) {
+        // prometheus-operator kinds, created only on request: they need its CRDs.
+        const operatorObject = (kind: "ServiceMonitor" | "PrometheusRule", objectName: string, spec: object) =>
             new k8s.apiextensions.CustomResource(
-                names.serviceMonitor,
+                objectName,
                 {
                     apiVersion: "monitoring.coreos.com/v1",
-                    kind: "ServiceMonitor",
-                    metadata: { name: names.serviceMonitor, namespace, labels: crdLabels },
-                    spec: serviceMonitorSpec(resolved, namespace),
+                    kind,
+                    metadata: { name: objectName, namespace, labels: { ...labels, ...metrics.selectorLabels } },
+                    spec,
                 },
                 child,
             );
-        }
+        if (metrics.serviceMonitor) operatorObject("ServiceMonitor", names.serviceMonitor, serviceMonitorSpec(resolved, namespace));
         if (metrics.prometheusRule) {
-            new k8s.apiextensions.CustomResource(
-                names.prometheusRule,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "PrometheusRule",
-                    metadata: { name: names.prometheusRule, namespace, labels: crdLabels },
-                    spec: prometheusRuleSpec(metrics.replicaLagAlertSeconds),
-                },
-                child,
-            );
+            operatorObject("PrometheusRule", names.prometheusRule, prometheusRuleSpec(metrics.replicaLagAlertSeconds));
         }
         if (metrics.dashboard) {
             new k8s.core.v1.ConfigMap(
