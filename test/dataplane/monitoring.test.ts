@@ -19,8 +19,10 @@ import { Exporters, get, samples } from "../monitoring/exporter";
 
 interface EngineCase {
     engine: string;
-    /** Whether this exporter version reads the engine's replica status (see above). */
+    /** The replica series, when this exporter version reads the engine's replica status (see above). */
     replicaSeries: { running: string[]; lag: string } | undefined;
+    /** The engine's statements that stop and start a replica's SQL thread. */
+    sqlThread: { stop: string; start: string };
 }
 
 // The engines main's harness runs today; the mysql case joins when the harness runs MySQL.
@@ -31,10 +33,11 @@ const CASES: EngineCase[] = [
             running: ["mysql_slave_status_slave_io_running", "mysql_slave_status_slave_sql_running"],
             lag: "mysql_slave_status_seconds_behind_master",
         },
+        sqlThread: { stop: "STOP SLAVE SQL_THREAD", start: "START SLAVE SQL_THREAD" },
     },
 ];
 
-for (const { engine, replicaSeries } of CASES) {
+for (const { engine, replicaSeries, sqlThread } of CASES) {
     describe(`[${engine}] data plane: metrics scraped by mysqld-exporter`, function () {
         let cluster: Cluster;
         let exporters: Exporters | undefined;
@@ -80,14 +83,14 @@ for (const { engine, replicaSeries } of CASES) {
             });
 
             it("shows a stopped SQL thread as 0, which MySQLReplicationStopped reads, and 1 again once restarted", async () => {
-                await cluster.sql(1, "STOP SLAVE SQL_THREAD");
+                await cluster.sql(1, sqlThread.stop);
                 try {
                     await waitFor("the SQL thread to show as stopped", 30000, async () =>
                         samples(await get(urls[1])).get(replicaSeries.running[1])?.[0] === 0 ? true : undefined);
                     // The rules read the lag only while the SQL thread runs: the server reports NULL.
                     assert.strictEqual(samples(await get(urls[1])).get(replicaSeries.lag), undefined);
                 } finally {
-                    await cluster.sql(1, "START SLAVE SQL_THREAD");
+                    await cluster.sql(1, sqlThread.start);
                 }
                 await waitFor("the SQL thread to show as running", 30000, async () =>
                     samples(await get(urls[1])).get(replicaSeries.running[1])?.[0] === 1 ? true : undefined);
