@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `npm run test:dataplane`, `npm run bench` and the shellcheck unit test need,
 # from Debian's packages: MariaDB 10.11 server/client/backup, ncat and socat, shellcheck,
-# iproute2, util-linux, and for the bench gnuplot-nox (its plot) and lz4 (one variant).
+# iproute2, util-linux, and for the bench gnuplot-nox (its plot) and lz4 (one variant), and
+# for monitoring prometheus (its promtool tests the alert rules) and prometheus-mysqld-exporter.
 # Idempotent. The package's own mariadb service must not stay running: the tests start
 # their own servers in private namespaces, and a packaged one would only waste memory.
 set -euo pipefail
@@ -11,7 +12,8 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-packages=(mariadb-server mariadb-client mariadb-backup ncat socat shellcheck iproute2 util-linux procps gnuplot-nox lz4)
+packages=(mariadb-server mariadb-client mariadb-backup ncat socat shellcheck iproute2 util-linux procps gnuplot-nox lz4
+  prometheus prometheus-mysqld-exporter)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -39,7 +41,7 @@ if command -v service >/dev/null && service mariadb status >/dev/null 2>&1; then
   service mariadb stop
 fi
 
-for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat socat shellcheck ip nsenter unshare gnuplot lz4; do
+for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat socat shellcheck ip nsenter unshare gnuplot lz4 promtool prometheus-mysqld-exporter; do
   command -v "$bin" >/dev/null || { echo "setup-dataplane: $bin still missing after install" >&2; exit 1; }
 done
 echo "setup-dataplane: ready ($(mariadbd --version | head -1))"

@@ -36,8 +36,8 @@ describe("data plane: initialising the primary", function () {
         assert.ok(fs.existsSync(path.join(data, ".pod-init-complete")));
         assert.ok(!fs.existsSync(path.join(data, ".pod-init-started")));
         assert.deepStrictEqual(
-            await cluster.sql(0, "SELECT user, host FROM mysql.user WHERE user IN ('root', 'replicator', 'backup', 'mysql') ORDER BY user, host"),
-            [["backup", "localhost"], ["mysql", "localhost"], ["replicator", "%"], ["root", "%"], ["root", "localhost"]],
+            await cluster.sql(0, "SELECT user, host FROM mysql.user WHERE user IN ('root', 'replicator', 'backup', 'mysql', 'metrics') ORDER BY user, host"),
+            [["backup", "localhost"], ["metrics", "localhost"], ["mysql", "localhost"], ["replicator", "%"], ["root", "%"], ["root", "localhost"]],
         );
     });
 

@@ -155,6 +155,8 @@ export class Cluster {
     readonly root: Account = { user: "root", password: `r00t pass'"\\#$x` };
     readonly replication: Account = { user: "replicator", password: `repl 'pw' "\\" ;` };
     readonly backup: Account = { user: "backup", password: `back\\up "pw" #1'` };
+    /** Plain on purpose: mysqld-exporter's option-file parser, not the scripts, limits it (generated ones are alphanumeric). */
+    readonly metrics: Account = { user: "metrics", password: "m3trics-Pw-9x" };
     private readonly prefix: string;
     private readonly maxPods: number;
     private readonly keepWorkDir: boolean;
@@ -325,6 +327,8 @@ export class Cluster {
             REPLICATION_PASSWORD: this.replication.password,
             BACKUP_USER: this.backup.user,
             BACKUP_PASSWORD: this.backup.password,
+            METRICS_USER: this.metrics.user,
+            METRICS_PASSWORD: this.metrics.password,
         };
     }
 
