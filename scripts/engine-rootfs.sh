@@ -87,7 +87,17 @@ versions=$(resolved_versions)
 for p in "${packages[@]}"; do
   grep -q "^$p " <<<"$versions" || die "$p is not installable from $suite"
 done
-key=$(printf '%s\n%s\n' "$versions" "$(sha256sum "$0" | cut -c1-64)" | sha256sum | cut -c1-16)
+pinned=()
+for p in "${packages[@]}"; do pinned+=("$p=$(sed -n "s/^$p //p" <<<"$versions")"); done
+# The package's postinst creates the mysql user and group; adduser gives a system user the
+# highest free id, 999 in a fresh tree, as in the official image (and the pod's runAsUser):
+# checked below. The customize hook empties the datadir that the postinst initialised: an
+# image carries no database, the data volume holds it.
+# shellcheck disable=SC2016 # $1 is the hook's own argument, expanded by mmdebstrap's shell
+recipe=(--variant=minbase --aptopt="$APT_VALID_UNTIL" --include="$(IFS=,; echo "${pinned[*]}")"
+  --customize-hook='find "$1/var/lib/mysql" "$1/var/log/mysql" -mindepth 1 -delete' "$suite")
+# The key: every resolved version and the recipe, so either changing rebuilds the tree.
+key=$(printf '%s\n' "$versions" "${recipe[@]}" | sha256sum | cut -c1-16)
 if [[ $mode == --key ]]; then
   printf '%s\n' "$key"
   exit 0
@@ -105,18 +115,7 @@ staging=$(mktemp -d "$CACHE_ROOT/.$engine-$key.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
 log "$engine: building from $suite ($(tr '\n' ' ' <<<"$versions" | cut -c1-200)...)"
 start=$SECONDS
-pinned=()
-for p in "${packages[@]}"; do pinned+=("$p=$(sed -n "s/^$p //p" <<<"$versions")"); done
-# The package's postinst creates the mysql user and group; adduser gives a system user the
-# highest free id, 999 in a fresh tree, as in the official image (and the pod's runAsUser):
-# checked below. The customize hook empties the datadir that the postinst initialised: an
-# image carries no database, the data volume holds it.
-# shellcheck disable=SC2016 # $1 is the hook's own argument, expanded by mmdebstrap's shell
-mmdebstrap --variant=minbase --quiet \
-  --aptopt="$APT_VALID_UNTIL" \
-  --include="$(IFS=,; echo "${pinned[*]}")" \
-  --customize-hook='find "$1/var/lib/mysql" "$1/var/log/mysql" -mindepth 1 -delete' \
-  "$suite" "$staging/tree" "$MIRROR" >&2 || die "mmdebstrap failed"
+mmdebstrap --quiet "${recipe[@]}" "$staging/tree" "$MIRROR" >&2 || die "mmdebstrap failed"
 
 ids=$(chroot "$staging/tree" id mysql)
 [[ $ids == "uid=$MYSQL_ID(mysql) gid=$MYSQL_ID(mysql)"* ]] || die "the tree's mysql user is '$ids', not $MYSQL_ID"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what `npm run test:dataplane`, `npm run bench` and the shellcheck unit test need,
 # from the host's Debian packages: MariaDB 10.11 server/client/backup, ncat and socat,
-# ShellCheck, iproute2, util-linux, mmdebstrap, and for the bench gnuplot-nox (its plot).
-# Then builds the MySQL 9.7 root filesystem from Debian unstable with
-# scripts/engine-rootfs.sh (into ~/.cache/replicated-mysql/rootfs; nothing from unstable is
-# installed on the host), or finds it there when no package version changed.
+# ShellCheck, iproute2, util-linux, mmdebstrap, for the bench gnuplot-nox (its plot), and
+# for monitoring prometheus (its promtool tests the alert rules) and
+# prometheus-mysqld-exporter. Then builds the MySQL 9.7 root filesystem from Debian
+# unstable with scripts/engine-rootfs.sh (into ~/.cache/replicated-mysql/rootfs; nothing
+# from unstable is installed on the host), or finds it there when no package version
+# changed.
 # Idempotent. The package's own mariadb service must not stay running: the tests start
 # their own servers in private namespaces, and a packaged one would only waste memory.
 set -euo pipefail
@@ -14,7 +16,8 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-packages=(mariadb-server mariadb-client mariadb-backup ncat socat shellcheck iproute2 util-linux procps gnuplot-nox mmdebstrap)
+packages=(mariadb-server mariadb-client mariadb-backup ncat socat shellcheck iproute2 util-linux procps gnuplot-nox mmdebstrap
+  prometheus prometheus-mysqld-exporter)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -42,7 +45,7 @@ if command -v service >/dev/null && service mariadb status >/dev/null 2>&1; then
   service mariadb stop
 fi
 
-for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat socat shellcheck ip nsenter unshare gnuplot mmdebstrap; do
+for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat socat shellcheck ip nsenter unshare gnuplot mmdebstrap promtool prometheus-mysqld-exporter; do
   command -v "$bin" >/dev/null || { echo "setup-dataplane: $bin still missing after install" >&2; exit 1; }
 done
 

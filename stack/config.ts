@@ -16,6 +16,7 @@ export const CONFIG_DEFAULTS = {
     cluster: "minikube" as ClusterKind,
     namespace: "mysql",
     createNamespace: true,
+    metrics: true,
     replicas: DEFAULT_REPLICAS,
     engine: "mysql" as Engine,
     storageSize: DEFAULT_STORAGE_SIZE,
@@ -45,6 +46,8 @@ export interface StackConfig extends ExistingClusterConfig {
     cluster: ClusterKind;
     namespace: string;
     createNamespace: boolean;
+    /** Whether every database pod runs the `metrics` container (mysqld-exporter). */
+    metrics: boolean;
     replicas: number;
     engine: Engine;
     /** An existing StorageClass to use instead of the target's own default. */
@@ -97,6 +100,7 @@ export function readStackConfig(): StackConfig {
     const engine = oneOf("engine", ENGINES, CONFIG_DEFAULTS.engine);
     const replicas = wholeNumber("replicas", CONFIG_DEFAULTS.replicas, 1);
     const createNamespace = flag("createNamespace", CONFIG_DEFAULTS.createNamespace);
+    const metrics = flag("metrics", CONFIG_DEFAULTS.metrics);
     const namespace = config.get("namespace") ?? CONFIG_DEFAULTS.namespace;
     if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
         bad("namespace", namespace, "a DNS label (lower-case letters, digits and '-', at most 63 characters)");
@@ -143,6 +147,7 @@ export function readStackConfig(): StackConfig {
         cluster,
         namespace,
         createNamespace,
+        metrics,
         replicas,
         engine,
         storageClass,

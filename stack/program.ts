@@ -33,6 +33,7 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
             storageClass: target.storageClass,
             storageSize: config.storageSize,
             rootPassword: config.rootPassword,
+            metrics: { enabled: config.metrics },
         },
         { providers: [target.provider, randomProvider] },
     );

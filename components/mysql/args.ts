@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ENGINES, ENGINE_PROFILES, Engine, isEngine } from "./engine";
+import { DEFAULT_METRICS_RESOURCES, DEFAULT_REPLICA_LAG_ALERT_SECONDS, METRICS_IMAGE } from "./monitoring";
 
 /** Who may reach the database port (3306) besides the database pods themselves. */
 export interface ClientAccessArgs {
@@ -23,6 +24,35 @@ export interface VolumeRetentionArgs {
     whenDeleted?: "Retain" | "Delete";
     /** When the StatefulSet is scaled down. Defaults to `Retain`. */
     whenScaled?: "Retain" | "Delete";
+}
+
+/** Metrics and alerts (README, "Monitoring"). */
+export interface MetricsArgs {
+    /**
+     * Whether every pod runs a `metrics` container (mysqld-exporter on port 9104) and a
+     * metrics Service is created. Defaults to `true`.
+     */
+    enabled?: boolean;
+    /** Exporter image. Defaults to `prom/mysqld-exporter:v0.20.0`. */
+    image?: string;
+    /**
+     * Compute resources of the `metrics` container.
+     * Defaults to requests `cpu: 10m, memory: 32Mi` and limits `cpu: 200m, memory: 128Mi`.
+     */
+    resources?: k8s.types.input.core.v1.ResourceRequirements;
+    /** Create a ServiceMonitor (needs the prometheus-operator's CRDs). Defaults to `false`. */
+    serviceMonitor?: boolean;
+    /** Create a PrometheusRule with the alert rules (needs the prometheus-operator's CRDs). Defaults to `false`. */
+    prometheusRule?: boolean;
+    /** Create a ConfigMap with the Grafana dashboard, labelled for Grafana's sidecar. Defaults to `false`. */
+    dashboard?: boolean;
+    /**
+     * Labels added to the ServiceMonitor and PrometheusRule, for a Prometheus that selects
+     * them by label (kube-prometheus-stack: `release: <its release>`). Defaults to none.
+     */
+    selectorLabels?: Record<string, string>;
+    /** Seconds behind the primary above which the replica-lag alert fires. A whole number ≥ 1. Defaults to 30. */
+    replicaLagAlertSeconds?: number;
 }
 
 /** Arguments of {@link ReplicatedMySql}. */
@@ -90,6 +120,8 @@ export interface ReplicatedMySqlArgs {
     terminationGracePeriodSeconds?: number;
     /** DNS domain of the cluster, used in the endpoint outputs. Defaults to `cluster.local`. */
     clusterDomain?: string;
+    /** Metrics container, metrics Service, and on request ServiceMonitor, alert rules and dashboard. Defaults: metrics on, the rest off. */
+    metrics?: MetricsArgs;
 }
 
 /** The arguments with every default applied; what the manifest builders consume. */
@@ -110,6 +142,7 @@ export interface ResolvedArgs {
     volumeRetention: Required<VolumeRetentionArgs>;
     terminationGracePeriodSeconds: number;
     clusterDomain: string;
+    metrics: Required<Omit<MetricsArgs, "resources">> & { resources: k8s.types.input.core.v1.ResourceRequirements };
 }
 
 export const DEFAULT_REPLICAS = 3;
@@ -226,6 +259,7 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(clusterDomain)) {
         problems.push(`clusterDomain must be a DNS domain such as "cluster.local" (got ${describe(clusterDomain)})`);
     }
+    const metrics = resolveMetrics(args.metrics ?? {}, problems);
     if (problems.length > 0) {
         throw new InvalidArgsError(problems, `ReplicatedMySql "${name}" has invalid args`);
     }
@@ -245,5 +279,43 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
         volumeRetention: retention as Required<VolumeRetentionArgs>,
         terminationGracePeriodSeconds: grace,
         clusterDomain,
+        metrics,
     };
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+function resolveMetrics(metrics: MetricsArgs, problems: string[]): ResolvedArgs["metrics"] {
+    const resolved = {
+        enabled: metrics.enabled ?? true,
+        image: metrics.image ?? METRICS_IMAGE,
+        resources: metrics.resources ?? DEFAULT_METRICS_RESOURCES,
+        serviceMonitor: metrics.serviceMonitor ?? false,
+        prometheusRule: metrics.prometheusRule ?? false,
+        dashboard: metrics.dashboard ?? false,
+        selectorLabels: metrics.selectorLabels ?? {},
+        replicaLagAlertSeconds: metrics.replicaLagAlertSeconds ?? DEFAULT_REPLICA_LAG_ALERT_SECONDS,
+    };
+    for (const key of ["enabled", "serviceMonitor", "prometheusRule", "dashboard"] as const) {
+        if (typeof resolved[key] !== "boolean") problems.push(`metrics.${key} must be true or false (got ${describe(resolved[key])})`);
+    }
+    const imageIssue = imageProblem("metrics.image", resolved.image);
+    if (imageIssue) problems.push(imageIssue);
+    const lag = resolved.replicaLagAlertSeconds;
+    if (typeof lag !== "number" || !Number.isInteger(lag) || lag < 1) {
+        problems.push(`metrics.replicaLagAlertSeconds must be a whole number of at least 1 (got ${describe(lag)})`);
+    }
+    for (const [key, value] of Object.entries(resolved.selectorLabels)) {
+        if (!LABEL_KEY.test(key) || typeof value !== "string" || !LABEL_VALUE.test(value)) {
+            problems.push(`metrics.selectorLabels must be Kubernetes label keys and values (got ${describe(key)}: ${describe(value)})`);
+        }
+    }
+    if (resolved.enabled === false) {
+        const requested = (["serviceMonitor", "prometheusRule", "dashboard"] as const).filter((key) => resolved[key] === true);
+        if (requested.length > 0) {
+            problems.push(`metrics.${requested.join(", metrics.")} need metrics.enabled (it is false): there would be nothing to scrape`);
+        }
+    }
+    return resolved;
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { ReplicatedMySqlArgs, resolveArgs, rootPasswordProblem } from "./args";
+import { ReplicatedMySqlArgs, ResolvedArgs, resolveArgs, rootPasswordProblem } from "./args";
 import { configDigest, configMapData } from "./files";
 import {
     SECRET_KEYS,
@@ -15,6 +15,17 @@ import {
     readServiceSpec,
     statefulSetSpec,
 } from "./manifests";
+import {
+    GRAFANA_DASHBOARD_LABEL,
+    dashboardConfigMapData,
+    metricsContainer,
+    metricsServiceLabels,
+    metricsServiceSpec,
+    monitoringNames,
+    prometheusRuleSpec,
+    scrapeAnnotations,
+    serviceMonitorSpec,
+} from "./monitoring";
 
 export * from "./args";
 export { ENGINES, ENGINE_PROFILES, Engine } from "./engine";
@@ -26,7 +37,9 @@ export { ENGINES, ENGINE_PROFILES, Engine } from "./engine";
  *
  * Creates a Secret with the passwords, a ConfigMap with the server configs and pod scripts,
  * a headless Service (`<name>`), a read Service (`<name>-read`), the StatefulSet, a
- * PodDisruptionBudget and a NetworkPolicy. Pass the Kubernetes provider through `providers`
+ * PodDisruptionBudget and a NetworkPolicy; with metrics on (the default) a `metrics` container
+ * in every pod and a metrics Service, and on request a ServiceMonitor, a PrometheusRule and a
+ * Grafana dashboard ConfigMap. Pass the Kubernetes provider through `providers`
  * (or `provider`) in the options; the component never uses an ambient kubeconfig itself.
  */
 export class ReplicatedMySql extends pulumi.ComponentResource {
@@ -78,6 +91,7 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
                     [SECRET_KEYS.root]: rootPassword,
                     [SECRET_KEYS.replication]: generated("replication"),
                     [SECRET_KEYS.backup]: generated("backup"),
+                    [SECRET_KEYS.metrics]: generated("metrics"),
                 },
             },
             child,
@@ -99,7 +113,10 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
 
         const statefulSet = new k8s.apps.v1.StatefulSet(
             name,
-            { metadata: metadata(names.statefulSet), spec: statefulSetSpec(resolved, configDigest(data)) },
+            {
+                metadata: metadata(names.statefulSet),
+                spec: statefulSetSpec(resolved, configDigest(data), resolved.metrics.enabled ? [metricsContainer(resolved)] : []),
+            },
             { ...child, dependsOn: [secret, configMap, headless] },
         );
 
@@ -115,6 +132,8 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
                 child,
             );
         }
+
+        if (resolved.metrics.enabled) this.createMonitoring(resolved, namespace, labels, child);
 
         const domain = resolved.clusterDomain;
         this.namespace = namespace;
@@ -142,5 +161,51 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
             namespace: this.namespace,
             statefulSetName: this.statefulSetName,
         });
+    }
+
+    /** The metrics Service, and the ServiceMonitor, PrometheusRule and dashboard asked for. */
+    private createMonitoring(
+        resolved: ResolvedArgs,
+        namespace: pulumi.Output<string>,
+        labels: Record<string, string>,
+        child: pulumi.CustomResourceOptions,
+    ): void {
+        const { metrics, name } = resolved;
+        const names = monitoringNames(name);
+        const serviceLabels = metricsServiceLabels(labels);
+        new k8s.core.v1.Service(
+            names.service,
+            {
+                metadata: { name: names.service, namespace, labels: serviceLabels, annotations: scrapeAnnotations() },
+                spec: metricsServiceSpec(resolved),
+            },
+            child,
+        );
+        // prometheus-operator kinds, created only on request: they need its CRDs.
+        const operatorObject = (kind: "ServiceMonitor" | "PrometheusRule", objectName: string, spec: object) =>
+            new k8s.apiextensions.CustomResource(
+                objectName,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind,
+                    metadata: { name: objectName, namespace, labels: { ...labels, ...metrics.selectorLabels } },
+                    spec,
+                },
+                child,
+            );
+        if (metrics.serviceMonitor) operatorObject("ServiceMonitor", names.serviceMonitor, serviceMonitorSpec(resolved, namespace));
+        if (metrics.prometheusRule) {
+            operatorObject("PrometheusRule", names.prometheusRule, prometheusRuleSpec(metrics.replicaLagAlertSeconds));
+        }
+        if (metrics.dashboard) {
+            new k8s.core.v1.ConfigMap(
+                names.dashboard,
+                {
+                    metadata: { name: names.dashboard, namespace, labels: { ...labels, [GRAFANA_DASHBOARD_LABEL]: "1" } },
+                    data: dashboardConfigMapData(),
+                },
+                child,
+            );
+        }
     }
 }

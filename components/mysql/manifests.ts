@@ -6,6 +6,9 @@ import { CONFIG_MAP_MOUNT } from "./files";
 /** Port mysqld serves clients, replication and (MySQL) CLONE on. */
 export const MYSQL_PORT = 3306;
 
+/** Port the `metrics` container (mysqld-exporter) serves /metrics on. */
+export const METRICS_PORT = 9104;
+
 /** True when the engine seeds replicas through the `clone-server` sidecar's backup stream. */
 function streamsBackups(args: ResolvedArgs): boolean {
     return ENGINE_PROFILES[args.engine].seeding === "backup-stream";
@@ -17,11 +20,14 @@ export const MYSQL_UID = 999;
 /** Accounts the pod scripts create; their passwords live in the credentials Secret. */
 export const REPLICATION_USER = "replicator";
 export const BACKUP_USER = "backup";
+/** Always created (pod 0 initialises once), so that metrics turned on later can log in. */
+export const METRICS_USER = "metrics";
 /** Keys of the credentials Secret. */
 export const SECRET_KEYS = {
     root: "root-password",
     replication: "replication-password",
     backup: "backup-password",
+    metrics: "metrics-password",
 } as const;
 
 /** Names of the Kubernetes objects, all derived from the component's name. */
@@ -75,6 +81,8 @@ function podEnv(args: ResolvedArgs): k8s.types.input.core.v1.EnvVar[] {
         { name: "REPLICATION_PASSWORD", ...fromSecret(SECRET_KEYS.replication) },
         { name: "BACKUP_USER", value: BACKUP_USER },
         { name: "BACKUP_PASSWORD", ...fromSecret(SECRET_KEYS.backup) },
+        { name: "METRICS_USER", value: METRICS_USER },
+        { name: "METRICS_PASSWORD", ...fromSecret(SECRET_KEYS.metrics) },
     ];
 }
 
@@ -86,7 +94,7 @@ const mount = {
     tmp: { name: "tmp", mountPath: "/tmp" },
 };
 
-const containerSecurity: k8s.types.input.core.v1.SecurityContext = {
+export const containerSecurity: k8s.types.input.core.v1.SecurityContext = {
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
     runAsNonRoot: true,
@@ -107,10 +115,11 @@ function probe(kind: "startup" | "liveness" | "readiness"): k8s.types.input.core
     return { exec: { command: script("probe.sh", kind) }, ...timing };
 }
 
-/** The StatefulSet's spec: init containers, server, clone sidecar (MariaDB), probes, storage. */
+/** The StatefulSet's spec: init containers, server, clone sidecar (MariaDB), `sidecars`, probes, storage. */
 export function statefulSetSpec(
     args: ResolvedArgs,
     configDigest: string,
+    sidecars: k8s.types.input.core.v1.Container[] = [],
 ): k8s.types.input.apps.v1.StatefulSetSpec {
     const names = objectNames(args.name);
     const env = podEnv(args);
@@ -195,6 +204,7 @@ export function statefulSetSpec(
                               },
                           ]
                         : []),
+                    ...sidecars,
                 ],
                 volumes: [
                     { name: "conf", emptyDir: {} },
@@ -245,7 +255,11 @@ export function podDisruptionBudgetSpec(args: ResolvedArgs): k8s.types.input.pol
     return { maxUnavailable: 1, selector: { matchLabels: selectorLabels(args.name) } };
 }
 
-/** Peers reach 3306 (and the backup stream port with MariaDB); the configured clients reach 3306 only. */
+/**
+ * Peers reach 3306 (and the backup stream port with MariaDB); the configured clients reach
+ * 3306 only; with metrics on, any pod of the cluster reaches the exporter (Prometheus runs
+ * in a namespace of its own).
+ */
 export function networkPolicySpec(args: ResolvedArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
     const peers = { podSelector: { matchLabels: selectorLabels(args.name) } };
     const { podLabels, namespaceLabels } = args.clientAccess;
@@ -265,6 +279,9 @@ export function networkPolicySpec(args: ResolvedArgs): k8s.types.input.networkin
                 ],
             },
             { from: [client], ports: [{ protocol: "TCP", port: MYSQL_PORT }] },
+            ...(args.metrics.enabled
+                ? [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: METRICS_PORT }] }]
+                : []),
         ],
     };
 }

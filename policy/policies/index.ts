@@ -3,6 +3,7 @@ import { mysqlClaimRetention } from "./mysql-claim-retention";
 import { mysqlDataVolumeClaim } from "./mysql-data-volume-claim";
 import { mysqlImageTagPinned } from "./mysql-image-tag-pinned";
 import { mysqlLivenessDiffersFromReadiness } from "./mysql-liveness-differs-from-readiness";
+import { mysqlMetricsExporter } from "./mysql-metrics-exporter";
 import { mysqlMinimumReplicas } from "./mysql-minimum-replicas";
 import { mysqlPasswordsFromSecrets } from "./mysql-passwords-from-secrets";
 import { mysqlPodDisruptionBudget } from "./mysql-pod-disruption-budget";
@@ -28,4 +29,5 @@ export const replicatedMysqlPolicies: Policies = [
     mysqlResourceRequests,
     mysqlMinimumReplicas,
     mysqlPodDisruptionBudget,
+    mysqlMetricsExporter,
 ];

@@ -102,7 +102,7 @@ for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: cloni
         const seconds = (Date.now() - started) / 1000;
         const log = cluster.logs(2, "clone-from-peer");
         assert.match(log, /wiping \d+ entries from \/var\/lib\/mysql/);
-        assert.match(log.split("wiping").pop() ?? "", /clone from mysql-1\.mysql complete/);
+        assert.match(log.split("wiping").pop() ?? "", /clone complete in \d+s from mysql-1\.mysql\b/);
         console.log(`      re-clone of ~160 MB: start to Ready ${seconds.toFixed(1)} s`);
         await assertEqualToPrimary(cluster, 2);
         assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
@@ -120,7 +120,7 @@ for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: cloni
         const log = cluster.logs(2, "clone-from-peer").slice(logFrom);
         assert.match(log, /attempt 1\/\d+: cloning from mysql-1\.mysql\b/);
         assert.match(log, /attempt 2\/\d+: cloning from mysql-1\.mysql\b/);
-        assert.strictEqual((log.match(/clone from mysql-1\.mysql complete/g) ?? []).length, 1);
+        assert.strictEqual((log.match(/clone complete in \d+s from mysql-1\.mysql\b/g) ?? []).length, 1);
         await assertEqualToPrimary(cluster, 2);
         assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
     });
@@ -147,7 +147,7 @@ for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: cloni
         }
         console.log(`      donor cut off: first attempt given up after ${((Date.now() - cut) / 1000).toFixed(1)} s`);
         await starting;
-        assert.strictEqual((log().match(/clone from mysql-1\.mysql complete/g) ?? []).length, 1);
+        assert.strictEqual((log().match(/clone complete in \d+s from mysql-1\.mysql\b/g) ?? []).length, 1);
         await assertEqualToPrimary(cluster, 2);
         assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.blobs"), "160000");
     });
@@ -163,7 +163,7 @@ for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: cloni
         await sleep(1000);
         cluster.startContainer(2, donor);
         await starting;
-        assert.match(cluster.logs(3, "clone-from-peer"), /clone from mysql-2\.mysql complete/);
+        assert.match(cluster.logs(3, "clone-from-peer"), /clone complete in \d+s from mysql-2\.mysql\b/);
         await assertEqualToPrimary(cluster, 3);
         assert.strictEqual(await cluster.value(3, "SELECT COUNT(*) FROM test.messages WHERE message = 'before pod 3'"), "1");
     });

@@ -117,7 +117,7 @@ for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: repli
         await cluster.sql(0, `INSERT INTO test.rows VALUES ${values};`);
 
         await cluster.scaleTo(5);
-        assert.match(cluster.logs(3, "clone-from-peer"), /clone from mysql-2\.mysql complete/);
+        assert.match(cluster.logs(3, "clone-from-peer"), /clone complete in \d+s from mysql-2\.mysql\b/);
         assert.match(cluster.logs(3, "clone-from-peer"), /cloning from mysql-2\.mysql\b/);
         assert.match(cluster.logs(4, "clone-from-peer"), /cloning from mysql-3\.mysql\b/);
         for (const n of [3, 4]) {
@@ -205,7 +205,7 @@ for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: repli
         assert.strictEqual(await podMac(cluster, 2), macBefore);
         assert.strictEqual(await cluster.value(2, "SELECT 1"), "1");
         const log = cluster.logs(2, "clone-from-peer");
-        assert.strictEqual((log.match(/clone from mysql-1\.mysql complete/g) ?? []).length, 2, "pod 2 did not clone a second time");
+        assert.strictEqual((log.match(/clone complete in \d+s from mysql-1\.mysql\b/g) ?? []).length, 2, "pod 2 did not clone a second time");
         assert.strictEqual(log.match(/cloning from mysql-1\.mysql\b/g)?.length, 2);
         await assertAllEqual(cluster, [0, 1, 2, 3, 4]);
         assert.strictEqual(await cluster.value(2, "SELECT COUNT(*) FROM test.messages WHERE message = 'while pod 2 had no volume'"), "1");

@@ -110,7 +110,7 @@ pulumi stack output --json --show-secrets >"$WORK/outputs.json" 2>/dev/null
 
 check "StatefulSet mysql reports 3 of 3 replicas ready" \
   test "$(k get statefulset mysql -n "$NS" -o jsonpath='{.status.readyReplicas}/{.spec.replicas}')" = 3/3
-for obj in configmap/mysql service/mysql service/mysql-read statefulset/mysql poddisruptionbudget/mysql \
+for obj in configmap/mysql service/mysql service/mysql-read service/mysql-metrics statefulset/mysql poddisruptionbudget/mysql \
   networkpolicy/mysql secret/mysql-credentials; do
   check "API server has $obj" exists -n "$NS" "$obj"
 done
@@ -197,7 +197,7 @@ pulumi config rm storageSize
 # --- 5. destroy --------------------------------------------------------------------------------
 pulumi_run destroy --yes
 check "destroy succeeds ($log)" test $? -eq 0
-for obj in statefulset/mysql service/mysql service/mysql-read configmap/mysql poddisruptionbudget/mysql \
+for obj in statefulset/mysql service/mysql service/mysql-read service/mysql-metrics configmap/mysql poddisruptionbudget/mysql \
   networkpolicy/mysql secret/mysql-credentials; do
   check "destroy removed $obj" absent -n "$NS" "$obj"
 done

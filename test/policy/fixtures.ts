@@ -77,6 +77,14 @@ export function databaseStatefulSet(): any {
                             volumeMounts: [{ name: "data", mountPath: "/var/lib/mysql", subPath: "mysql" }],
                             resources,
                         },
+                        {
+                            name: "metrics",
+                            image: "prom/mysqld-exporter:v0.20.0",
+                            env: [secretEnv("MYSQLD_EXPORTER_PASSWORD", "metrics-password")],
+                            ports: [{ name: "metrics", containerPort: 9104 }],
+                            volumeMounts: [{ name: "run", mountPath: "/run/mysqld", readOnly: true }],
+                            resources,
+                        },
                     ],
                     volumes: [
                         { name: "conf", emptyDir: {} },

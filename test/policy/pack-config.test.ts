@@ -12,7 +12,7 @@ describe("policy pack assembly and config", () => {
     it("lists each policy once, with a description, URL and config schema", () => {
         const names = replicatedMysqlPolicies.map(p => p.name);
         assert.strictEqual(new Set(names).size, names.length);
-        assert.strictEqual(names.length, 13);
+        assert.strictEqual(names.length, 14);
         for (const policy of replicatedMysqlPolicies) {
             assert.ok(policy.description && policy.url && policy.configSchema, policy.name);
         }

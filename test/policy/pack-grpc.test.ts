@@ -56,7 +56,7 @@ describe("policy pack over the analyzer gRPC protocol (a real process, started l
         assert.strictEqual(info.getVersion(), "0.1.0");
         assert.strictEqual(info.getSupportsconfig(), true);
         const policies = new Map(info.getPoliciesList().map(p => [p.getName(), p]));
-        assert.strictEqual(policies.size, 13);
+        assert.strictEqual(policies.size, 14);
         assert.strictEqual(policies.get("mysql-probes-present")?.getEnforcementlevel(), EnforcementLevel.MANDATORY);
         assert.strictEqual(policies.get("mysql-storage-class-allowed")?.getEnforcementlevel(), EnforcementLevel.MANDATORY);
         assert.strictEqual(policies.get("mysql-resource-requests")?.getEnforcementlevel(), EnforcementLevel.ADVISORY);

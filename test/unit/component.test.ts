@@ -78,7 +78,7 @@ describe("ReplicatedMySql resource graph", () => {
                     d = await deploy("mysql", { engine, replicas, namespace: "db", storageClass: "fast", storageSize: "20Gi" });
                 });
 
-                it("creates exactly the tutorial's objects plus a Secret, PDB and NetworkPolicy, all in the namespace", () => {
+                it("creates exactly the tutorial's objects plus a Secret, PDB, NetworkPolicy and metrics Service, all in the namespace", () => {
                     const objects = kubernetesResources()
                         .filter((r) => r.type !== "pulumi:providers:kubernetes")
                         .map((r) => `${r.type} ${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`)
@@ -91,6 +91,7 @@ describe("ReplicatedMySql resource graph", () => {
                         `${T.statefulSet} db/mysql`,
                         `${T.networkPolicy} db/mysql`,
                         `${T.pdb} db/mysql`,
+                        `${T.service} db/mysql-metrics`,
                     ].sort());
                 });
 
@@ -144,7 +145,7 @@ describe("ReplicatedMySql resource graph", () => {
                     });
                 });
 
-                it("runs init-config, clone-from-peer, mysql (and with MariaDB clone-server) from the ConfigMap's scripts", () => {
+                it("runs init-config, clone-from-peer, mysql (with MariaDB clone-server) from the ConfigMap's scripts, and metrics", () => {
                     assert.deepStrictEqual(d.pod.initContainers.map((c: any) => c.name), ["init-config", "clone-from-peer"]);
                     const expected: Record<string, string> = {
                         "init-config": "init-config.sh",
@@ -153,11 +154,11 @@ describe("ReplicatedMySql resource graph", () => {
                     };
                     if (engine === "mysql") {
                         // One image and no sidecar: replicas clone with the server's CLONE plugin.
-                        assert.deepStrictEqual(d.pod.containers.map((c: any) => c.name), ["mysql"]);
-                        for (const c of [...d.pod.initContainers, ...d.pod.containers]) assert.strictEqual(c.image, "mysql:9.7");
+                        assert.deepStrictEqual(d.pod.containers.map((c: any) => c.name), ["mysql", "metrics"]);
+                        for (const c of [...d.pod.initContainers, d.container("mysql")]) assert.strictEqual(c.image, "mysql:9.7");
                         assert.ok(!d.container("mysql").env.some((e: any) => e.name === "CLONE_PORT"));
                     } else {
-                        assert.deepStrictEqual(d.pod.containers.map((c: any) => c.name), ["mysql", "clone-server"]);
+                        assert.deepStrictEqual(d.pod.containers.map((c: any) => c.name), ["mysql", "clone-server", "metrics"]);
                         expected["clone-server"] = "serve-backups.sh";
                         assert.deepStrictEqual(d.container("clone-server").ports, [{ name: "clone", containerPort: 3307 }]);
                     }
@@ -198,10 +199,11 @@ describe("ReplicatedMySql resource graph", () => {
                     assert.deepStrictEqual(spreadKeys, ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
                 });
 
-                it("passes passwords only from the Secret, which holds three non-empty secret values", () => {
+                it("passes passwords only from the Secret, which holds four non-empty secret values", () => {
                     const secret = d.one(T.secret, "mysql-credentials").inputs;
                     assert.deepStrictEqual(Object.keys(secret.stringData).sort(), [
                         "backup-password",
+                        "metrics-password",
                         "replication-password",
                         "root-password",
                     ]);
@@ -220,6 +222,8 @@ describe("ReplicatedMySql resource graph", () => {
                         }
                         const names = c.env.map((e: any) => e.name);
                         assert.ok(!names.includes("MYSQL_ALLOW_EMPTY_PASSWORD"));
+                        // The metrics container gets its own password only.
+                        if (c.name === "metrics") continue;
                         const user = c.env.find((e: any) => e.name === "REPLICATION_USER").value;
                         assert.notStrictEqual(user, "root", "replication does not run as root");
                     }
@@ -282,6 +286,7 @@ describe("ReplicatedMySql options", () => {
             "PodDisruptionBudget/orders",
             "Secret/orders-credentials",
             "Service/orders",
+            "Service/orders-metrics",
             "Service/orders-read",
             "StatefulSet/orders",
         ]);
@@ -305,13 +310,14 @@ describe("ReplicatedMySql options", () => {
             limits: { memory: "2Gi" },
         });
         assert.strictEqual(d.pod.terminationGracePeriodSeconds, 120);
-        assert.strictEqual(mocks.ofType(T.password).length, 3);
+        assert.strictEqual(mocks.ofType(T.password).length, 4);
     });
 
     it("uses a given root password instead of generating one, and keeps it secret", async () => {
         const d = await deploy("mysql", { rootPassword: pulumi.secret("s3cret-from-config") });
         assert.deepStrictEqual(mocks.ofType(T.password).map((r) => r.name).sort(), [
             "mysql-backup-password",
+            "mysql-metrics-password",
             "mysql-replication-password",
         ]);
         assert.strictEqual(d.one(T.secret, "mysql-credentials").inputs.stringData["root-password"], "s3cret-from-config");
@@ -329,7 +335,7 @@ describe("ReplicatedMySql options", () => {
     });
 
     it("opens no port but 3306 on MySQL, whose replicas clone over it", async () => {
-        const d = await deploy("mysql");
+        const d = await deploy("mysql", { metrics: { enabled: false } });
         const ingress = d.one(T.networkPolicy, "mysql").inputs.spec.ingress;
         assert.deepStrictEqual(ingress.flatMap((rule: any) => rule.ports.map((p: any) => p.port)), [3306, 3306]);
     });

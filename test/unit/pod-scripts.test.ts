@@ -21,6 +21,8 @@ const ENV = {
     REPLICATION_PASSWORD: `it's "quoted" \\ too`,
     BACKUP_USER: "backup",
     BACKUP_PASSWORD: "b@ck'up",
+    METRICS_USER: "metrics",
+    METRICS_PASSWORD: `m'etr"ics`,
 };
 
 /** Runs a snippet after sourcing lib.sh and loading the engine, as the pod scripts do. */
@@ -186,6 +188,9 @@ describe("pod scripts: accounts created on pod 0", function () {
         assert.match(sql, /^CREATE USER 'backup'@'%' IDENTIFIED BY 'b@ck''up' REQUIRE SSL;$/m);
         assert.match(sql, /^GRANT BACKUP_ADMIN ON \*\.\* TO 'backup'@'%';$/m);
         assert.strictEqual(sql.match(/^GRANT .* TO 'backup'/gm)?.length, 1);
+        assert.match(sql, /^CREATE USER 'metrics'@'localhost' IDENTIFIED BY 'm''etr"ics' WITH MAX_USER_CONNECTIONS 3;$/m);
+        assert.match(sql, /^GRANT PROCESS, REPLICATION CLIENT ON \*\.\* TO 'metrics'@'localhost';$/m);
+        assert.strictEqual(sql.match(/^GRANT .* TO 'metrics'/gm)?.length, 2, "metrics: monitoring grants only");
         assert.strictEqual(sql.match(/^GRANT .* TO 'replicator'/gm)?.length, 1);
         assert.doesNotMatch(sql, /IDENTIFIED BY ''/);
     });
@@ -197,6 +202,8 @@ describe("pod scripts: accounts created on pod 0", function () {
         assert.match(sql, /^GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, SLAVE MONITOR, SHUTDOWN ON \*\.\* TO 'mysql'@'localhost';$/m);
         assert.match(sql, /^GRANT REPLICATION SLAVE ON \*\.\* TO 'replicator'@'%';$/m);
         assert.match(sql, /^GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON \*\.\* TO 'backup'@'localhost';$/m);
+        assert.match(sql, /^GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON \*\.\* TO 'metrics'@'localhost';$/m);
+        assert.strictEqual(sql.match(/^GRANT .* TO 'metrics'/gm)?.length, 2, "metrics: monitoring grants only");
         assert.doesNotMatch(sql, /IDENTIFIED BY ''/);
     });
 });

@@ -220,12 +220,21 @@ describe("the program with other settings", () => {
         assert.strictEqual(only(run, T.statefulSet)[0].inputs.metadata.namespace, "shop");
         assert.strictEqual(run.outputs.primaryEndpoint, "mysql-0.mysql.shop.svc.cluster.local:3306");
     });
+
+    it("runs the metrics container by default, and not with metrics set to false", async () => {
+        const containers = (run: Awaited<ReturnType<typeof runProgram>>) =>
+            only(run, T.statefulSet)[0].inputs.spec.template.spec.containers.map((c: any) => c.name);
+        assert.deepStrictEqual(containers(await runProgram(stackConfig("dev"))), ["mysql", "metrics"]);
+        const off = await runProgram({ ...stackConfig("dev"), "replicated-mysql:metrics": "false" });
+        assert.deepStrictEqual(containers(off), ["mysql"]);
+    });
 });
 
 describe("bad stack config", () => {
     const cases: Array<[string, StackName, Record<string, string | undefined>, string]> = [
         ["an unknown cluster", "dev", { cluster: "gke" }, 'replicated-mysql:cluster is "gke"; allowed: minikube, linstor, eks'],
         ["an unknown engine", "dev", { engine: "postgres" }, 'replicated-mysql:engine is "postgres"; allowed: mysql, mariadb'],
+        ["metrics as a word", "dev", { metrics: "yes" }, 'replicated-mysql:metrics is "yes"; allowed: true or false'],
         ["zero replicas", "dev", { replicas: "0" }, 'replicated-mysql:replicas is "0"; allowed: a whole number of at least 1'],
         ["fractional replicas", "dev", { replicas: "2.5" }, 'replicated-mysql:replicas is "2.5"; allowed: a whole number of at least 1'],
         ["words for replicas", "dev", { replicas: "three" }, 'replicated-mysql:replicas is "three"; allowed: a whole number of at least 1'],

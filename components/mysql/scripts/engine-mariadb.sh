@@ -53,12 +53,14 @@ engine_local_admin_client() {
 # Accounts of a new cluster, applied once on pod 0. Not binary-logged: replicas get them
 # inside the clone.
 engine_bootstrap_sql() {
-  local root_pw repl_account repl_pw backup_account backup_pw
+  local root_pw repl_account repl_pw backup_account backup_pw metrics_account metrics_pw
   root_pw=$(sql_string "$MYSQL_ROOT_PASSWORD")
   repl_account=$(sql_string "$REPLICATION_USER")
   repl_pw=$(sql_string "$REPLICATION_PASSWORD")
   backup_account=$(sql_string "$BACKUP_USER")
   backup_pw=$(sql_string "$BACKUP_PASSWORD")
+  metrics_account=$(sql_string "$METRICS_USER")
+  metrics_pw=$(sql_string "$METRICS_PASSWORD")
   cat <<SQL
 SET SESSION sql_log_bin = 0;
 DELETE FROM mysql.global_priv WHERE User = '';
@@ -70,6 +72,9 @@ CREATE USER $repl_account@'%' IDENTIFIED BY $repl_pw;
 GRANT REPLICATION SLAVE ON *.* TO $repl_account@'%';
 CREATE USER $backup_account@'localhost' IDENTIFIED BY $backup_pw;
 GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON *.* TO $backup_account@'localhost';
+CREATE USER $metrics_account@'localhost' IDENTIFIED BY $metrics_pw WITH MAX_USER_CONNECTIONS 3;
+GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO $metrics_account@'localhost';
+GRANT SELECT ON performance_schema.* TO $metrics_account@'localhost';
 DROP USER '$LOCAL_ADMIN_USER'@'localhost';
 CREATE USER '$LOCAL_ADMIN_USER'@'localhost' IDENTIFIED VIA unix_socket;
 GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, SLAVE MONITOR, SHUTDOWN ON *.* TO '$LOCAL_ADMIN_USER'@'localhost';

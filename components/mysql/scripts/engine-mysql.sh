@@ -35,12 +35,14 @@ engine_local_admin_client() {
 # binary-logged: replicas get them inside the clone. The clone donor account has
 # BACKUP_ADMIN only (all a donor needs) and must use TLS.
 engine_bootstrap_sql() {
-  local root_pw repl_account repl_pw backup_account backup_pw
+  local root_pw repl_account repl_pw backup_account backup_pw metrics_account metrics_pw
   root_pw=$(sql_string "$MYSQL_ROOT_PASSWORD")
   repl_account=$(sql_string "$REPLICATION_USER")
   repl_pw=$(sql_string "$REPLICATION_PASSWORD")
   backup_account=$(sql_string "$BACKUP_USER")
   backup_pw=$(sql_string "$BACKUP_PASSWORD")
+  metrics_account=$(sql_string "$METRICS_USER")
+  metrics_pw=$(sql_string "$METRICS_PASSWORD")
   cat <<SQL
 SET SESSION sql_log_bin = 0;
 ALTER USER 'root'@'localhost' IDENTIFIED BY $root_pw;
@@ -50,6 +52,9 @@ CREATE USER $repl_account@'%' IDENTIFIED BY $repl_pw;
 GRANT REPLICATION SLAVE ON *.* TO $repl_account@'%';
 CREATE USER $backup_account@'%' IDENTIFIED BY $backup_pw REQUIRE SSL;
 GRANT BACKUP_ADMIN ON *.* TO $backup_account@'%';
+CREATE USER $metrics_account@'localhost' IDENTIFIED BY $metrics_pw WITH MAX_USER_CONNECTIONS 3;
+GRANT PROCESS, REPLICATION CLIENT ON *.* TO $metrics_account@'localhost';
+GRANT SELECT ON performance_schema.* TO $metrics_account@'localhost';
 SQL
 }
 

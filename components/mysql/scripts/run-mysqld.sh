@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 load_engine
-require_env PEER_SERVICE MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWORD BACKUP_USER BACKUP_PASSWORD
+require_env PEER_SERVICE MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWORD BACKUP_USER BACKUP_PASSWORD METRICS_USER METRICS_PASSWORD
 require_tools uname find wc mktemp mv rm sync sleep date "$ENGINE_SERVER"
 parse_pod_identity
 [[ -f $SERVER_CONFIG ]] || die "$SERVER_CONFIG missing: init-config has not run"

@@ -132,6 +132,8 @@ export class Cluster {
     readonly root: Account = { user: "root", password: `r00t pass'"\\#$x` };
     readonly replication: Account = { user: "replicator", password: `repl 'pw' "\\" ;` };
     readonly backup: Account = { user: "backup", password: `back\\up "pw" #1'` };
+    /** Plain on purpose: mysqld-exporter's option-file parser, not the scripts, limits it (generated ones are alphanumeric). */
+    readonly metrics: Account = { user: "metrics", password: "m3trics-Pw-9x" };
     private readonly harness: EngineHarness;
     private readonly network: PodNetwork;
     private readonly client: SqlClient;
@@ -257,9 +259,18 @@ export class Cluster {
 
     /** A container's environment: the spec's, with the Secret's values, plus PATH and HOSTNAME as the kubelet sets. */
     private env(spec: ContainerSpec, hostname: string): NodeJS.ProcessEnv {
-        const secrets = secretValues({ root: this.root.password, replication: this.replication.password, backup: this.backup.password });
+        const secrets = secretValues({
+            root: this.root.password,
+            replication: this.replication.password,
+            backup: this.backup.password,
+            metrics: this.metrics.password,
+        });
         const env: NodeJS.ProcessEnv = { PATH: PATH_ENV, HOSTNAME: hostname };
-        for (const e of spec.env) env[e.name] = e.secretKey !== undefined ? secrets[e.secretKey] : e.value;
+        for (const e of spec.env) {
+            const value = e.secretKey !== undefined ? secrets[e.secretKey] : e.value;
+            if (value === undefined) throw new Error(`container ${spec.name}: no value for ${e.name} (Secret key ${e.secretKey})`);
+            env[e.name] = value;
+        }
         return env;
     }
 

@@ -76,10 +76,6 @@ export function podSpec(name: string, engine: Engine): PodSpec {
 }
 
 /** The credentials Secret's values, keyed as the spec's secret references name them. */
-export function secretValues(passwords: { root: string; replication: string; backup: string }): Record<string, string> {
-    return {
-        [SECRET_KEYS.root]: passwords.root,
-        [SECRET_KEYS.replication]: passwords.replication,
-        [SECRET_KEYS.backup]: passwords.backup,
-    };
+export function secretValues(passwords: Record<keyof typeof SECRET_KEYS, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(SECRET_KEYS).map(([account, key]) => [key, passwords[account as keyof typeof SECRET_KEYS]]));
 }
