@@ -4,8 +4,10 @@ import * as random from "@pulumi/random";
 import { GENERATED_PASSWORD_LENGTH, PasswordArg, ReplicatedMySqlArgs, passwordProblem, resolveArgs } from "./args";
 import { configDigest, configMapData } from "./files";
 import {
+    DATA_VOLUME,
     SECRET_KEYS,
     commonLabels,
+    dataClaimTemplate,
     headlessServiceSpec,
     networkPolicySpec,
     objectNames,
@@ -17,6 +19,9 @@ import {
 } from "./manifests";
 
 export * from "./args";
+
+/** Where the StatefulSet's claim template keeps the size; never updated once created. */
+export const STATEFUL_SET_CLAIM_SIZE = "spec.volumeClaimTemplates[0].spec.resources.requests.storage";
 export { ENGINES, ENGINE_PROFILES, Engine } from "./engine";
 
 /**
@@ -107,10 +112,52 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
             child,
         );
 
+        // Every pod's data claim is also a resource of its own, kept before its pod exists, so
+        // that a size change reaches every claim in place: Kubernetes (1.36 included) refuses
+        // any change to a StatefulSet's volumeClaimTemplates, and the Kubernetes provider
+        // answers one by replacing the StatefulSet, every pod with it. The StatefulSet finds
+        // each claim by name and uses it; the template's own size, which only a StatefulSet
+        // scaled outside Pulumi would still use, is left as it was created (ignoreChanges).
+        const claimTemplate = dataClaimTemplate(resolved);
+        const claims = Array.from({ length: resolved.replicas }, (_, ordinal) => {
+            const claimName = `${DATA_VOLUME}-${names.statefulSet}-${ordinal}`;
+            return new k8s.core.v1.PersistentVolumeClaim(
+                claimName,
+                {
+                    metadata: {
+                        name: claimName,
+                        namespace,
+                        labels: claimTemplate.metadata.labels,
+                        annotations: {
+                            // A claim of a WaitForFirstConsumer class stays Pending until its pod
+                            // exists, which needs the StatefulSet: the StatefulSet's wait covers it.
+                            "pulumi.com/skipAwait": "true",
+                            // Claims the StatefulSet made before this component kept them are
+                            // owned by the controller manager; the size is taken over from it.
+                            "pulumi.com/patchForce": "true",
+                        },
+                    },
+                    spec: claimTemplate.spec,
+                },
+                // Data outlives the program: scale-down, destroy or a removed claim leave it.
+                { ...child, retainOnDelete: true },
+            );
+        });
+
         const statefulSet = new k8s.apps.v1.StatefulSet(
             name,
-            { metadata: metadata(names.statefulSet), spec: statefulSetSpec(resolved, configDigest(data)) },
-            { ...child, dependsOn: [secret, configMap, headless] },
+            {
+                metadata: {
+                    ...metadata(names.statefulSet),
+                    annotations: { "pulumi.com/timeoutSeconds": String(resolved.readyTimeoutSeconds) },
+                },
+                spec: statefulSetSpec(resolved, configDigest(data)),
+            },
+            {
+                ...child,
+                dependsOn: [secret, configMap, headless, ...claims],
+                ignoreChanges: [STATEFUL_SET_CLAIM_SIZE],
+            },
         );
 
         new k8s.policy.v1.PodDisruptionBudget(
