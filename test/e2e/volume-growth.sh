@@ -8,7 +8,7 @@
 # $STORAGE_CLASS as scripts/local-cluster.sh makes it (no allowVolumeExpansion).
 # Leaves: storageSize 20Gi in the stack config (a later `up` with less is refused, as it
 # must be), replicas 3, the class allowing expansion, and one 20Gi local volume per node
-# (named <node>-vol-20gi) besides the 10Gi ones.
+# (named <its first volume>-20gi) besides the 10Gi ones.
 #
 # Proves, on the real API server:
 #   1. growth on a class without allowVolumeExpansion is refused, naming the class, and the
@@ -45,29 +45,19 @@ volume_growth_claims_request() { # count size
   done
 }
 
-# One $GROWN_SIZE local volume per node, so that a new claim of that size can bind.
+# One $GROWN_SIZE local volume per node, so that a new claim of that size can bind: a copy of
+# one of the node's own volumes (scripts/local-cluster.sh labels them local-e2e/node).
 volume_growth_volumes() {
-  local node
-  for node in $(k get nodes -o jsonpath='{.items[*].metadata.name}'); do
-    cat <<EOF
----
-apiVersion: v1
-kind: PersistentVolume
-metadata:
-  name: $node-vol-20gi
-spec:
-  capacity: {storage: $GROWN_SIZE}
-  accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: $STORAGE_CLASS
-  local: {path: /mnt/local-e2e/vol-20gi}
-  nodeAffinity:
-    required:
-      nodeSelectorTerms:
-      - matchExpressions:
-        - {key: kubernetes.io/hostname, operator: In, values: [$node]}
-EOF
-  done
+  k get pv -l local-e2e/node -o json | jq --arg size "$GROWN_SIZE" '{
+    apiVersion: "v1",
+    kind: "List",
+    items: [.items | unique_by(.metadata.labels["local-e2e/node"])[] | {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: {name: "\(.metadata.name)-\($size | ascii_downcase)", labels: .metadata.labels},
+      spec: (.spec | del(.claimRef) | .capacity.storage = $size | .local.path += "-\($size | ascii_downcase)")
+    }]
+  }'
 }
 
 e2e_volume_growth() {
