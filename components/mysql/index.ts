@@ -19,10 +19,10 @@ import {
 } from "./manifests";
 
 export * from "./args";
+export { ENGINES, ENGINE_PROFILES, Engine } from "./engine";
 
 /** Where the StatefulSet's claim template keeps the size; never updated once created. */
 export const STATEFUL_SET_CLAIM_SIZE = "spec.volumeClaimTemplates[0].spec.resources.requests.storage";
-export { ENGINES, ENGINE_PROFILES, Engine } from "./engine";
 
 /**
  * Replicated MySQL (or MariaDB) on Kubernetes: a primary (pod 0) and read-only replicas
