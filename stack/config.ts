@@ -1,5 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_REPLICAS, DEFAULT_STORAGE_SIZE, ENGINES, Engine, isStorageQuantity } from "../components/mysql";
+import {
+    DEFAULT_REPLICAS,
+    DEFAULT_STORAGE_SIZE,
+    ENGINES,
+    Engine,
+    PASSWORD_ARGS,
+    PasswordArg,
+    isStorageQuantity,
+    passwordProblem,
+    passwordRule,
+} from "../components/mysql";
 
 /** Config namespace of this project (the `name` in Pulumi.yaml). */
 export const PROJECT = "replicated-mysql";
@@ -30,7 +40,13 @@ export const CONFIG_DEFAULTS = {
  * Keys without a default. Pulumi.yaml cannot declare them: the CLI refuses to run a stack
  * that has no value for a declared key without a default.
  */
-export const OPTIONAL_CONFIG_KEYS = ["storageClass", "rootPassword", "kubeconfig", "context", "linstorStoragePool"];
+export const OPTIONAL_CONFIG_KEYS = [
+    "storageClass",
+    ...PASSWORD_ARGS,
+    "kubeconfig",
+    "context",
+    "linstorStoragePool",
+];
 
 /** Settings for a cluster that already exists (minikube, LINSTOR). */
 export interface ExistingClusterConfig {
@@ -50,7 +66,8 @@ export interface StackConfig extends ExistingClusterConfig {
     /** An existing StorageClass to use instead of the target's own default. */
     storageClass?: string;
     storageSize: string;
-    rootPassword?: pulumi.Output<string>;
+    /** The passwords set with `pulumi config set --secret`; each one absent is generated. */
+    passwords: Partial<Record<PasswordArg, pulumi.Output<string>>>;
     linstor: { storagePool?: string; placementCount: number };
     eks: {
         region?: string;
@@ -135,10 +152,21 @@ export function readStackConfig(): StackConfig {
             bad("eksKubernetesVersion", eks.kubernetesVersion, 'a Kubernetes minor version such as "1.34"');
         }
     }
+    // Checked here on the raw value: once wrapped in a secret Output it could only be
+    // refused after resources are registered.
+    const passwords: StackConfig["passwords"] = {};
+    for (const key of PASSWORD_ARGS) {
+        const raw = config.get(key);
+        if (raw === undefined) continue;
+        if (passwordProblem(key, raw)) {
+            // A password is never printed, even a bad one: its length says enough.
+            problems.push(`${PROJECT}:${key} is a ${raw.length}-character secret; allowed: ${passwordRule(key)}`);
+        }
+        passwords[key] = pulumi.secret(raw);
+    }
     if (problems.length > 0) {
         throw new Error(`Invalid stack config: ${problems.join("; ")}`);
     }
-    const rootPassword = config.getSecret("rootPassword");
     return {
         cluster,
         namespace,
@@ -147,7 +175,7 @@ export function readStackConfig(): StackConfig {
         engine,
         storageClass,
         storageSize,
-        rootPassword,
+        passwords,
         kubeconfig: config.get("kubeconfig"),
         context: config.get("context"),
         linstor,

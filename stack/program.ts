@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { ReplicatedMySql } from "../components/mysql";
+import { PASSWORD_ARGS, ReplicatedMySql } from "../components/mysql";
 import { clusterTarget } from "../clusters";
 import { readStackConfig } from "./config";
 
@@ -12,7 +12,10 @@ import { readStackConfig } from "./config";
 export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
     const config = readStackConfig();
     const target = clusterTarget(config);
-    const randomProvider = new random.Provider("random");
+    // A program that creates the random provider needs its plugin even if it generates
+    // nothing: create it only when some password is not set in config.
+    const generatesPasswords = PASSWORD_ARGS.some((key) => config.passwords[key] === undefined);
+    const providers = generatesPasswords ? [target.provider, new random.Provider("random")] : [target.provider];
 
     // Deleting a namespace deletes the claims in it, and with them the data: `pulumi destroy`
     // leaves the namespace (and so the claims) in place.
@@ -32,9 +35,9 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
             engine: config.engine,
             storageClass: target.storageClass,
             storageSize: config.storageSize,
-            rootPassword: config.rootPassword,
+            ...config.passwords,
         },
-        { providers: [target.provider, randomProvider] },
+        { providers },
     );
 
     return {

@@ -70,6 +70,19 @@ export interface ReplicatedMySqlArgs {
      */
     rootPassword?: pulumi.Input<string>;
     /**
+     * Password of the `replicator` account the replicas replicate as, best given as a
+     * Pulumi secret. 8 to 32 characters (32 is the most `CHANGE REPLICATION SOURCE TO`
+     * accepts), without white space, quotes or backslashes.
+     * Defaults to a generated 32-character password.
+     */
+    replicationPassword?: pulumi.Input<string>;
+    /**
+     * Password of the `backup` account new replicas clone through, best given as a Pulumi
+     * secret. At least 8 characters, without white space, quotes or backslashes.
+     * Defaults to a generated 32-character password.
+     */
+    backupPassword?: pulumi.Input<string>;
+    /**
      * Who may connect to port 3306. Only the database pods may reach the clone port
      * (3307) whatever this says. Defaults to the pods of the release's namespace.
      */
@@ -138,13 +151,36 @@ export function isStorageQuantity(size: unknown): size is string {
     return typeof size === "string" && STORAGE_QUANTITY.test(size) && parseFloat(size) > 0;
 }
 
-/** The problem with a known root password, or undefined when it is acceptable. */
-export function rootPasswordProblem(password: string): string | undefined {
-    if (password.length < 8) {
-        return "rootPassword must be at least 8 characters long";
+/** The component's password args; each one not given is generated. */
+export const PASSWORD_ARGS = ["rootPassword", "replicationPassword", "backupPassword"] as const;
+export type PasswordArg = (typeof PASSWORD_ARGS)[number];
+
+/** Length of a generated password (also the longest replication password MySQL and MariaDB accept). */
+export const GENERATED_PASSWORD_LENGTH = 32;
+const MIN_PASSWORD_LENGTH = 8;
+// The pod scripts put passwords into SQL strings and client option files.
+const PASSWORD_FORBIDDEN = /[\s'"\\`]/;
+
+/** What a password given for `arg` may be, in words. */
+export function passwordRule(arg: PasswordArg): string {
+    const length =
+        arg === "replicationPassword"
+            ? `${MIN_PASSWORD_LENGTH} to ${GENERATED_PASSWORD_LENGTH} characters`
+            : `at least ${MIN_PASSWORD_LENGTH} characters`;
+    return `${length}, without white space, quotes or backslashes`;
+}
+
+/** Why a known password for `arg` is refused, or undefined when it is acceptable. */
+export function passwordProblem(arg: PasswordArg, password: string): string | undefined {
+    if (password.length < MIN_PASSWORD_LENGTH) {
+        return `${arg} must be at least ${MIN_PASSWORD_LENGTH} characters long`;
     }
-    if (/[\s'"\\`]/.test(password)) {
-        return "rootPassword must not contain white space, quotes or backslashes";
+    // MySQL and MariaDB refuse a longer one with ER_CHANGE_SOURCE_PASSWORD_LENGTH (3056).
+    if (arg === "replicationPassword" && password.length > GENERATED_PASSWORD_LENGTH) {
+        return `${arg} must be at most ${GENERATED_PASSWORD_LENGTH} characters long (the most a replica's CHANGE REPLICATION SOURCE TO accepts)`;
+    }
+    if (PASSWORD_FORBIDDEN.test(password)) {
+        return `${arg} must not contain white space, quotes or backslashes`;
     }
     return undefined;
 }
@@ -194,9 +230,13 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
             if (problem) problems.push(problem);
         }
     }
-    if (typeof args.rootPassword === "string") {
-        const problem = rootPasswordProblem(args.rootPassword);
-        if (problem) problems.push(`${problem} (got a ${args.rootPassword.length}-character value)`);
+    for (const arg of PASSWORD_ARGS) {
+        // An Output (a secret from config) is only known later; the component checks it then.
+        const password = args[arg];
+        if (typeof password === "string") {
+            const problem = passwordProblem(arg, password);
+            if (problem) problems.push(`${problem} (got a ${password.length}-character value)`);
+        }
     }
     const retention = { whenDeleted: "Retain", whenScaled: "Retain", ...args.volumeRetention };
     for (const [key, value] of Object.entries(retention)) {

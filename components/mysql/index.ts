@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { ReplicatedMySqlArgs, resolveArgs, rootPasswordProblem } from "./args";
+import { GENERATED_PASSWORD_LENGTH, PasswordArg, ReplicatedMySqlArgs, passwordProblem, resolveArgs } from "./args";
 import { configDigest, configMapData } from "./files";
 import {
     SECRET_KEYS,
@@ -56,18 +56,28 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
         const metadata = (objectName: string) => ({ name: objectName, namespace, labels });
         const child = { parent: this };
 
-        const generated = (purpose: string) =>
-            new random.RandomPassword(`${name}-${purpose}-password`, { length: 32, special: false }, child).result;
-        const rootPassword = pulumi.secret(
-            args.rootPassword !== undefined
-                ? pulumi.output(args.rootPassword).apply((password) => {
-                      // A secret from config is only known here; refuse it before it reaches a pod.
-                      const problem = rootPasswordProblem(password ?? "");
-                      if (problem) throw new Error(`ReplicatedMySql "${name}" has invalid args: ${problem}`);
-                      return password;
-                  })
-                : generated("root"),
-        );
+        // A password given is used (and checked again once an Output's value is known); one
+        // not given is generated, so the random provider is needed only then.
+        const password = (arg: PasswordArg, purpose: string): pulumi.Output<string> => {
+            const given = args[arg];
+            if (given === undefined) {
+                return pulumi.secret(
+                    new random.RandomPassword(
+                        `${name}-${purpose}-password`,
+                        { length: GENERATED_PASSWORD_LENGTH, special: false },
+                        child,
+                    ).result,
+                );
+            }
+            return pulumi.secret(
+                pulumi.output(given).apply((value) => {
+                    const problem = passwordProblem(arg, value ?? "");
+                    if (problem) throw new Error(`ReplicatedMySql "${name}" has invalid args: ${problem}`);
+                    return value;
+                }),
+            );
+        };
+        const rootPassword = password("rootPassword", "root");
 
         const secret = new k8s.core.v1.Secret(
             `${name}-credentials`,
@@ -76,8 +86,8 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
                 type: "Opaque",
                 stringData: {
                     [SECRET_KEYS.root]: rootPassword,
-                    [SECRET_KEYS.replication]: generated("replication"),
-                    [SECRET_KEYS.backup]: generated("backup"),
+                    [SECRET_KEYS.replication]: password("replicationPassword", "replication"),
+                    [SECRET_KEYS.backup]: password("backupPassword", "backup"),
                 },
             },
             child,

@@ -311,14 +311,42 @@ describe("ReplicatedMySql options", () => {
         assert.deepStrictEqual(root, { value: "s3cret-from-config", secret: true });
     });
 
-    it("refuses a root password from config that is too short, with the arg's name", async () => {
-        mocks.reset();
-        const db = new ReplicatedMySql("mysql", { rootPassword: pulumi.secret("short") });
-        await assert.rejects(
-            resolveOutput(db.rootPassword),
-            /ReplicatedMySql "mysql" has invalid args: rootPassword must be at least 8 characters long/,
-        );
+    it("generates nothing, and so needs no random provider, when all three passwords are given", async () => {
+        const d = await deploy("mysql", {
+            rootPassword: pulumi.secret("root-from-config"),
+            replicationPassword: pulumi.secret("replication-from-config"),
+            backupPassword: "backup-from-config",
+        });
+        assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("random:")), []);
+        const secret = d.one(T.secret, "mysql-credentials");
+        assert.deepStrictEqual(secret.inputs.stringData, {
+            "root-password": "root-from-config",
+            "replication-password": "replication-from-config",
+            "backup-password": "backup-from-config",
+        });
+        assert.deepStrictEqual(secret.secretPaths, ["stringData"], "the passwords are sent as a secret");
     });
+
+    for (const [arg, value, problem] of [
+        ["rootPassword", "short", "rootPassword must be at least 8 characters long"],
+        [
+            "replicationPassword",
+            "r".repeat(33),
+            "replicationPassword must be at most 32 characters long (the most a replica's CHANGE REPLICATION SOURCE TO accepts)",
+        ],
+        ["backupPassword", "with space", "backupPassword must not contain white space, quotes or backslashes"],
+    ]) {
+        it(`refuses a bad ${arg} given as an Output once its value is known, naming the arg`, async () => {
+            mocks.reset();
+            const db = new ReplicatedMySql("mysql", { [arg]: pulumi.secret(value) });
+            // The Secret cannot be sent with a refused value, so its outputs fail with the reason.
+            await assert.rejects(resolveOutput(db.passwordSecret), (err: Error) => {
+                assert.ok(err.message.includes(`ReplicatedMySql "mysql" has invalid args: ${problem}`), err.message);
+                assert.ok(!err.message.includes(value), "the message does not repeat the password");
+                return true;
+            });
+        });
+    }
 
     it("lets chosen clients, by pod and namespace labels, reach 3306 and only peers reach 3307", async () => {
         const d = await deploy("mysql", { clientAccess: { podLabels: { role: "api" }, namespaceLabels: { team: "shop" } } });
@@ -385,6 +413,22 @@ describe("ReplicatedMySql argument checks", () => {
             "a root password with a quote",
             { rootPassword: "abc'defgh" },
             "rootPassword must not contain white space, quotes or backslashes (got a 9-character value)",
+        ],
+        [
+            "a short replication password",
+            { replicationPassword: "" },
+            "replicationPassword must be at least 8 characters long (got a 0-character value)",
+        ],
+        [
+            "a replication password longer than MySQL accepts",
+            { replicationPassword: "r".repeat(33) },
+            "replicationPassword must be at most 32 characters long (the most a replica's CHANGE REPLICATION SOURCE TO accepts) " +
+                "(got a 33-character value)",
+        ],
+        [
+            "a backup password with a backslash",
+            { backupPassword: "abc\\defgh" },
+            "backupPassword must not contain white space, quotes or backslashes (got a 9-character value)",
         ],
         [
             "an unknown retention",

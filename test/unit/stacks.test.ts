@@ -16,6 +16,7 @@ const T = {
     role: "aws:iam/role:Role",
     attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     subnet: "aws:ec2/subnet:Subnet",
+    randomPassword: "random:index/randomPassword:RandomPassword",
 };
 
 function only(run: ProgramRun, type: string): RecordedResource[] {
@@ -85,6 +86,9 @@ describe("the program, run per stack file", () => {
             );
             assert.strictEqual(claimOf(run).resources.requests.storage, "10Gi");
             assert.strictEqual(only(run, T.statefulSet)[0].inputs.spec.replicas, 3);
+            // No password in the stack file: all three are generated with an explicit random provider.
+            assert.strictEqual(only(run, T.randomPassword).length, 3);
+            assert.strictEqual(only(run, "pulumi:providers:random").length, 1);
         });
     }
 
@@ -208,6 +212,32 @@ describe("the program with other settings", () => {
         assert.strictEqual(secret.inputs.stringData["root-password"], "correct-horse-battery");
         assert.strictEqual(run.outputs.rootPassword, "correct-horse-battery");
         assert.ok(run.secretOutputs.includes("rootPassword"));
+        // The other two are still generated, so the random provider is still needed.
+        assert.strictEqual(only(run, "pulumi:providers:random").length, 1);
+        assert.deepStrictEqual(only(run, T.randomPassword).map((r) => r.name).sort(), [
+            "mysql-backup-password",
+            "mysql-replication-password",
+        ]);
+    });
+
+    it("with all three passwords in config, registers no random provider or resource at all", async () => {
+        const passwords = {
+            "replicated-mysql:rootPassword": "root-pw-from-config",
+            "replicated-mysql:replicationPassword": "replication-pw-from-config",
+            "replicated-mysql:backupPassword": "backup-pw-from-config",
+        };
+        const run = await runProgram({ ...stackConfig("dev"), ...passwords }, Object.keys(passwords));
+        assert.deepStrictEqual(
+            run.resources.filter((r) => r.type.startsWith("random:") || r.type === "pulumi:providers:random"),
+            [],
+        );
+        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret") as RecordedResource;
+        assert.deepStrictEqual(secret.inputs.stringData, {
+            "root-password": "root-pw-from-config",
+            "replication-password": "replication-pw-from-config",
+            "backup-password": "backup-pw-from-config",
+        });
+        assert.ok(secret.secretPaths.some((p) => p.startsWith("stringData")), "the passwords stay secret");
     });
 
     it("can deploy into a namespace that already exists", async () => {
@@ -260,6 +290,21 @@ describe("bad stack config", () => {
                 else config[`replicated-mysql:${key}`] = value;
             }
             await assert.rejects(runProgram(config), { message: `Invalid stack config: ${message}` });
+            await mocks.settle();
+            assert.deepStrictEqual(mocks.resources, []);
+        });
+    }
+
+    for (const [key, value, allowed] of [
+        ["rootPassword", "short", "at least 8 characters, without white space, quotes or backslashes"],
+        ["replicationPassword", "r".repeat(33), "8 to 32 characters, without white space, quotes or backslashes"],
+        ["backupPassword", "it's-a-secret", "at least 8 characters, without white space, quotes or backslashes"],
+    ]) {
+        it(`refuses a bad ${key} from config before registering anything, without printing it`, async () => {
+            const config = { ...stackConfig("dev"), [`replicated-mysql:${key}`]: value };
+            await assert.rejects(runProgram(config, [`replicated-mysql:${key}`]), {
+                message: `Invalid stack config: replicated-mysql:${key} is a ${value.length}-character secret; allowed: ${allowed}`,
+            });
             await mocks.settle();
             assert.deepStrictEqual(mocks.resources, []);
         });
