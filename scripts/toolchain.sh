@@ -34,7 +34,7 @@ fail() { # tool step
 # Cold build times measured here (empty Go build and module caches, 2 cores shared with
 # other builds; scripts/toolchain/README.md). A warm Go build cache makes each a link.
 declare -A COLD=(
-  [kubernetes]="~30 min"
+  [kubernetes]="~15-30 min"
   [pulumi]="~22 min"
   [pulumi-language-nodejs]="~1-3 min"
   [pulumi-resource-kubernetes]="~22 min"
