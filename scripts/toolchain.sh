@@ -27,7 +27,7 @@ CHECK_ONLY=false
 
 log() { echo "toolchain: $*" >&2; }
 fail() { # tool step
-  log "FAILED: $1: $2 (output above)"
+  log "FAILED: $1: $2"
   exit 3
 }
 
