@@ -6,7 +6,8 @@
 # StatefulSet status and bind claims to pre-made local PersistentVolumes (StorageClass
 # `local-e2e`, provisioner kubernetes.io/no-provisioner, Retain).
 #
-#   bash scripts/local-cluster.sh up     start the cluster (if not running), `pulumi up` the
+#   bash scripts/local-cluster.sh up     build missing tools (scripts/toolchain.sh), start the
+#                                        cluster (if not running), `pulumi up --policy-pack` the
 #                                        program on it (stack `local`), print the outputs
 #   bash scripts/local-cluster.sh down   stop every process it started and delete its state
 #   bash scripts/local-cluster.sh status

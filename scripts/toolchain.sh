@@ -27,17 +27,17 @@ CHECK_ONLY=false
 
 log() { echo "toolchain: $*" >&2; }
 fail() { # tool step
-  log "FAILED: $1: $2 (output above)"
+  log "FAILED: $1: $2"
   exit 3
 }
 
 # Cold build times measured here (empty Go build and module caches, 2 cores shared with
 # other builds; scripts/toolchain/README.md). A warm Go build cache makes each a link.
 declare -A COLD=(
-  [kubernetes]="~30 min"
-  [pulumi]="~25 min"
-  [pulumi-language-nodejs]="~5 min"
-  [pulumi-resource-kubernetes]="~25 min"
+  [kubernetes]="~15-30 min"
+  [pulumi]="~22 min"
+  [pulumi-language-nodejs]="~1-3 min"
+  [pulumi-resource-kubernetes]="~22 min"
 )
 
 # Version a wrapper module requires of a Go module, e.g. "v1.36.3".
@@ -67,13 +67,15 @@ find_tool() { # name version-regex cache-dir probe-args...
 
 # Announces a build with its expected cold time; the go command must exist.
 building() { # key what dir
-  log "building $2 into $3 (cold: ${COLD[$1]}; warm Go cache: under a minute)"
+  log "building $2 into $3 (cold: ${COLD[$1]}; warm Go cache: about a minute)"
   command -v go >/dev/null || fail "$1" "no go command on PATH (Go >= 1.26 is needed to build the toolchain)"
+  build_start=$SECONDS
 }
 
 # Moves a finished build into place, so an interrupted one never looks complete.
 publish() { # tmp-dir dir
   rm -rf "$2" && mv "$1" "$2"
+  log "built $(basename "$2") in $((SECONDS - build_start)) s"
 }
 
 # --- Kubernetes control plane, node, etcd, kwok, kubectl ----------------------------------------
@@ -227,7 +229,7 @@ else
     -o "$prov_dir.tmp/" "$PROVIDER_MODULE/cmd/pulumi-resource-kubernetes") >&2 \
     || fail pulumi-resource-kubernetes "go build of $PROVIDER_MODULE/cmd/pulumi-resource-kubernetes in $build"
   publish "$prov_dir.tmp" "$prov_dir"
-  rm -rf "$build"
+  rm -rf "$build" && rmdir --ignore-fail-on-non-empty "$CACHE/build"
   path_dirs+=("$prov_dir")
 fi
 
