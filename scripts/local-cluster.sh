@@ -281,12 +281,12 @@ lc_project() { # dir
   echo "$project"
 }
 
-# Sets rootPassword, replicationPassword and backupPassword as secrets when the stack has
-# none, so the program creates no random provider (its plugin cannot be built from the Go
+# Sets rootPassword, replicationPassword, backupPassword and metricsPassword as secrets when
+# the stack has none, so the program creates no random provider (its plugin cannot be built from the Go
 # module proxy: scripts/toolchain/README.md).
 lc_set_passwords() {
   local key
-  for key in rootPassword replicationPassword backupPassword; do
+  for key in rootPassword replicationPassword backupPassword metricsPassword; do
     pulumi config get "$key" >/dev/null 2>&1 || pulumi config set --secret "$key" "$(openssl rand -hex 16)"
   done
 }

@@ -11,7 +11,10 @@
 #      policy-config.json): preview and up fail with that policy's message alone (no provider
 #      error: replicas is updated in place, so the provider's dry run has nothing to refuse)
 #      and the cluster is unchanged
-#   5. destroy: the stack's objects are gone, the data claims stay
+#   5. storageSize 10Gi -> 20Gi: refused on a class without expansion; then every claim grows
+#      in place with the StatefulSet's UID unchanged; a new pod gets 20Gi; a shrink is refused
+#      (test/e2e/volume-growth.sh)
+#   6. destroy: the stack's objects are gone, the data claims stay
 # Prints one line per check and closes with `e2e: N passed, N failed`.
 # Env: E2E_KEEP=1 keeps the work directory (logs, kubeconfig, state) for inspection.
 # The helpers below run through `check` and the traps, which shellcheck does not follow.
@@ -205,7 +208,12 @@ check "nothing changed in the cluster ($(wc -l <<<"$before") objects, same resou
   test "$before" = "$after"
 pulumi config set replicas 3
 
-# --- 5. destroy --------------------------------------------------------------------------------
+# --- 5. the data volumes grow in place (test/e2e/volume-growth.sh) ------------------------------
+# shellcheck source=SCRIPTDIR/volume-growth.sh
+source "$ROOT/test/e2e/volume-growth.sh"
+e2e_volume_growth
+
+# --- 6. destroy --------------------------------------------------------------------------------
 pulumi_run destroy --yes
 check "destroy succeeds ($log)" test $? -eq 0
 for obj in statefulset/mysql service/mysql service/mysql-read service/mysql-metrics configmap/mysql poddisruptionbudget/mysql \
