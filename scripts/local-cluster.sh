@@ -6,7 +6,8 @@
 # StatefulSet status and bind claims to pre-made local PersistentVolumes (StorageClass
 # `local-e2e`, provisioner kubernetes.io/no-provisioner, Retain).
 #
-#   bash scripts/local-cluster.sh up     start the cluster (if not running), `pulumi up` the
+#   bash scripts/local-cluster.sh up     build missing tools (scripts/toolchain.sh), start the
+#                                        cluster (if not running), `pulumi up --policy-pack` the
 #                                        program on it (stack `local`), print the outputs
 #   bash scripts/local-cluster.sh down   stop every process it started and delete its state
 #   bash scripts/local-cluster.sh status
@@ -280,6 +281,16 @@ lc_project() { # dir
   echo "$project"
 }
 
+# Sets rootPassword, replicationPassword, backupPassword and metricsPassword as secrets when
+# the stack has none, so the program creates no random provider (its plugin cannot be built from the Go
+# module proxy: scripts/toolchain/README.md).
+lc_set_passwords() {
+  local key
+  for key in rootPassword replicationPassword backupPassword metricsPassword; do
+    pulumi config get "$key" >/dev/null 2>&1 || pulumi config set --secret "$key" "$(openssl rand -hex 16)"
+  done
+}
+
 lc_toolchain() {
   local node_bin tools
   node_bin=$(bash "$LOCAL_CLUSTER_ROOT/scripts/setup-node.sh") || return 1
@@ -311,11 +322,21 @@ lc_up() {
   pulumi config set kubeconfig "$dir/kubeconfig"
   pulumi config set storageClass "$STORAGE_CLASS"
   pulumi config set replicas 3
+  lc_set_passwords
   pulumi up --yes --non-interactive --skip-preview --policy-pack "$LOCAL_CLUSTER_ROOT/policy" \
     --policy-pack-config "$LOCAL_CLUSTER_ROOT/test/e2e/policy-config.json"
-  pulumi stack output --json --show-secrets=false
-  lc_log "kubectl: kubectl --kubeconfig $dir/kubeconfig get pods -n mysql"
-  lc_log "pulumi: source <(bash scripts/local-cluster.sh env) && cd $project && pulumi stack"
+  echo
+  pulumi stack output
+  cat <<EOF
+
+Next, in this shell:
+  source <(bash scripts/local-cluster.sh env) && cd $project
+  kubectl get statefulset,pods,pvc -n mysql
+  pulumi stack output --show-secrets
+  pulumi config set replicas 5 && pulumi up --policy-pack $LOCAL_CLUSTER_ROOT/policy --policy-pack-config $LOCAL_CLUSTER_ROOT/test/e2e/policy-config.json
+  npm run local:down       (from the repository: stops the cluster and removes $dir)
+(kwok simulates the nodes: pods turn Ready, but no database runs in them.)
+EOF
 }
 
 lc_down() {

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Builds the programs the end-to-end test drives, from their published Go modules, into a
-# cache outside the repository (one directory per tool and version), and prints a PATH
-# prefix holding all of them:
-#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok
-#       from scripts/toolchain/kubernetes/go.mod (k8s.io/kubernetes, etcd, kwok pins)
-#   pulumi                      from scripts/toolchain/pulumi/go.mod (github.com/pulumi/pulumi/pkg/v3)
-#   pulumi-language-nodejs      (runs the program and the policy pack)
-#   pulumi-resource-kubernetes, pulumi-resource-random   (the providers package-lock.json pins)
-# A tool already on PATH is used when it reports the wanted version (a plugin on PATH is
-# used whatever its version, and named when that differs). Nothing is
-# downloaded at run time: the test runs Pulumi with plugin acquisition disabled.
+# Builds the programs the end-to-end test and the local cluster drive, from their published
+# Go modules, into a cache outside the repository (one directory per tool and version), and
+# prints a PATH prefix holding all of them:
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy,
+#   etcd, kwok          from scripts/toolchain/kubernetes (k8s.io/kubernetes, etcd, kwok pins)
+#   pulumi              from scripts/toolchain/pulumi (github.com/pulumi/pulumi/pkg/v3)
+#   pulumi-language-nodejs   the Node.js host from scripts/toolchain/pulumi-language-nodejs
+#                       (sdk/v3 v3.68.0), behind our front (scripts/toolchain/pulumi/
+#                       pulumi-language-nodejs) that adds the RunPlugin call policy packs need
+#   pulumi-resource-kubernetes   from scripts/toolchain/pulumi-kubernetes
+# Every wrapper module commits its go.sum and builds with -mod=readonly. kubectl, the
+# control plane and pulumi already on PATH are used when they report the wanted version.
+# A build that fails names the tool and the step, and the script exits 3.
 #
 # Usage: export PATH="$(bash scripts/toolchain.sh):$PATH"
 #        bash scripts/toolchain.sh --check     say what is present; build nothing
@@ -24,20 +26,27 @@ CHECK_ONLY=false
 [ "${1:-}" = "--check" ] && CHECK_ONLY=true
 
 log() { echo "toolchain: $*" >&2; }
+fail() { # tool step
+  log "FAILED: $1: $2"
+  exit 3
+}
+
+# Cold build times measured here (empty Go build and module caches, 2 cores shared with
+# other builds; scripts/toolchain/README.md). A warm Go build cache makes each a link.
+declare -A COLD=(
+  [kubernetes]="~15-30 min"
+  [pulumi]="~22 min"
+  [pulumi-language-nodejs]="~1-3 min"
+  [pulumi-resource-kubernetes]="~22 min"
+)
 
 # Version a wrapper module requires of a Go module, e.g. "v1.36.3".
 required_version() { # go.mod module
   awk -v m="$2" '$1 == m && $2 ~ /^v/ { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$1"
 }
 
-# Version package-lock.json pins for an npm package, e.g. "4.34.2".
-locked_version() {
-  node -e 'const l = require(process.argv[1]); console.log(l.packages["node_modules/" + process.argv[2]].version)' \
-    "$ROOT/package-lock.json" "$1"
-}
-
 # Small binaries and shorter links: no DWARF, no symbol table, no build paths.
-BUILD_FLAGS=(-trimpath -buildvcs=false)
+BUILD_FLAGS=(-mod=readonly -trimpath -buildvcs=false)
 LD_STRIP="-s -w"
 
 path_dirs=()
@@ -56,49 +65,20 @@ find_tool() { # name version-regex cache-dir probe-args...
   fi
 }
 
-pulumi_mod="$WRAPPERS/pulumi/go.mod"
-PULUMI_VERSION=$(required_version "$pulumi_mod" github.com/pulumi/pulumi/pkg/v3)
-
-# --- Language host and providers -----------------------------------------------------------
-# Each is published as a Go module whose go.mod has replace directives, so each needs a
-# wrapper module; `go install mod@version` refuses such modules. None of the versions below
-# is served by the module proxy these machines reach (it answers 403 "This module version is
-# not available"), so they are taken from PATH or the cache when someone put them there,
-# and otherwise reported missing with the proxy's answer.
-plugin() { # binary version module-path
-  local name=$1 version=$2 module=$3
-  local dir="$CACHE/$name-$version" found
-  if [ -x "$dir/$name" ]; then
-    path_dirs+=("$dir")
-    return
-  fi
-  if found=$(command -v "$name" 2>/dev/null); then
-    # Plugins print their version for -version; the engine uses one on PATH whatever it
-    # says, so a different version is used but named.
-    local has
-    has=$(timeout 5 "$found" -version 2>/dev/null | head -n 1 || true)
-    [ "v${has#v}" = "$version" ] || log "note: using $found (version '${has:-unknown}'), package-lock.json pins $version"
-    path_dirs+=("$(dirname "$found")")
-    return
-  fi
-  if ! $CHECK_ONLY; then
-    local answer
-    answer=$(cd "$WRAPPERS/pulumi" && GOFLAGS=-mod=mod go list -m -json "$module@$version" 2>&1 | tail -n 2 | tr -s '\n\t' '  ') || true
-    log "$name $version: not on PATH nor in $dir, and the module proxy has no $module@$version: $answer"
-  fi
-  missing+=("$name")
+# Announces a build with its expected cold time; the go command must exist.
+building() { # key what dir
+  log "building $2 into $3 (cold: ${COLD[$1]}; warm Go cache: about a minute)"
+  command -v go >/dev/null || fail "$1" "no go command on PATH (Go >= 1.26 is needed to build the toolchain)"
+  build_start=$SECONDS
 }
-plugin pulumi-language-nodejs "$PULUMI_VERSION" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
-plugin pulumi-resource-kubernetes "v$(locked_version @pulumi/kubernetes)" github.com/pulumi/pulumi-kubernetes/provider/v4
-plugin pulumi-resource-random "v$(locked_version @pulumi/random)" github.com/pulumi/pulumi-random/provider/v4
 
-# Checked before the long builds, so a machine without them fails in seconds.
-if [ ${#missing[@]} -gt 0 ] && ! $CHECK_ONLY; then
-  log "missing: ${missing[*]}"
-  exit 3
-fi
+# Moves a finished build into place, so an interrupted one never looks complete.
+publish() { # tmp-dir dir
+  rm -rf "$2" && mv "$1" "$2"
+  log "built $(basename "$2") in $((SECONDS - build_start)) s"
+}
 
-# --- Kubernetes control plane, etcd, kwok, kubectl ------------------------------------
+# --- Kubernetes control plane, node, etcd, kwok, kubectl ----------------------------------------
 k8s_mod="$WRAPPERS/kubernetes/go.mod"
 K8S_VERSION=$(required_version "$k8s_mod" k8s.io/kubernetes)
 ETCD_VERSION=$(required_version "$k8s_mod" go.etcd.io/etcd/server/v3)
@@ -109,16 +89,18 @@ k8s_ld="$LD_STRIP"
 for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   k8s_ld="$k8s_ld -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
-k8s_todo=()
 declare -A k8s_pkgs=(
   [kube-apiserver]=k8s.io/kubernetes/cmd/kube-apiserver
   [kube-controller-manager]=k8s.io/kubernetes/cmd/kube-controller-manager
   [kube-scheduler]=k8s.io/kubernetes/cmd/kube-scheduler
   [kubectl]=k8s.io/kubernetes/cmd/kubectl
+  [kubelet]=k8s.io/kubernetes/cmd/kubelet
+  [kube-proxy]=k8s.io/kubernetes/cmd/kube-proxy
   [etcd]=go.etcd.io/etcd/server/v3
   [kwok]=sigs.k8s.io/kwok/cmd/kwok
 )
-for tool in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok; do
+k8s_todo=()
+for tool in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd kwok; do
   case $tool in
     kubectl) d=$(find_tool kubectl "GitVersion:\"$K8S_VERSION\"|gitVersion\": \"$K8S_VERSION\"" "$k8s_dir" version --client -o json) ;;
     etcd) d=$(find_tool etcd "etcd Version: ${ETCD_VERSION#v}\$" "$k8s_dir" --version) ;;
@@ -128,37 +110,127 @@ for tool in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd k
   if [ -n "$d" ]; then path_dirs+=("$d"); else k8s_todo+=("$tool"); fi
 done
 if [ ${#k8s_todo[@]} -gt 0 ] && ! $CHECK_ONLY; then
-  log "building ${k8s_todo[*]} (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION) into $k8s_dir"
+  building kubernetes "${k8s_todo[*]} (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)" "$k8s_dir"
   pkgs=()
   for tool in "${k8s_todo[@]}"; do pkgs+=("${k8s_pkgs[$tool]}"); done
-  mkdir -p "$k8s_dir.tmp"
-  (cd "$WRAPPERS/kubernetes" && go build -mod=readonly "${BUILD_FLAGS[@]}" -ldflags "$k8s_ld" -o "$k8s_dir.tmp/" "${pkgs[@]}") >&2
-  # etcd's main package is the module root, so go names the binary after its last element.
-  [ -e "$k8s_dir.tmp/server" ] && mv "$k8s_dir.tmp/server" "$k8s_dir.tmp/etcd"
-  mkdir -p "$k8s_dir" && mv "$k8s_dir.tmp"/* "$k8s_dir/" && rmdir "$k8s_dir.tmp"
+  rm -rf "$k8s_dir.tmp" && mkdir -p "$k8s_dir.tmp"
+  if [ -d "$k8s_dir" ]; then cp -a "$k8s_dir"/. "$k8s_dir.tmp"/; fi
+  (cd "$WRAPPERS/kubernetes" && go build "${BUILD_FLAGS[@]}" -ldflags "$k8s_ld" -o "$k8s_dir.tmp/" "${pkgs[@]}") >&2 \
+    || fail "kubernetes" "go build of ${k8s_todo[*]} in scripts/toolchain/kubernetes"
+  # etcd's main package is the module root (go.etcd.io/etcd/server/v3), so go names the
+  # binary "server".
+  if [ -e "$k8s_dir.tmp/server" ]; then mv "$k8s_dir.tmp/server" "$k8s_dir.tmp/etcd"; fi
+  publish "$k8s_dir.tmp" "$k8s_dir"
   path_dirs+=("$k8s_dir")
 elif [ ${#k8s_todo[@]} -gt 0 ]; then
   missing+=("${k8s_todo[@]}")
 fi
 
-# --- Pulumi CLI ---------------------------------------------------------------------------
-SDK_VERSION="v$(locked_version @pulumi/pulumi)"
-if [ "$PULUMI_VERSION" != "$SDK_VERSION" ]; then
-  log "note: pulumi CLI $PULUMI_VERSION with @pulumi/pulumi $SDK_VERSION (the Go module proxy serves no pkg/v3 source for $SDK_VERSION; see scripts/toolchain/README.md)"
-fi
+# --- Pulumi CLI -----------------------------------------------------------------------------
+pulumi_mod="$WRAPPERS/pulumi/go.mod"
+PULUMI_VERSION=$(required_version "$pulumi_mod" github.com/pulumi/pulumi/pkg/v3)
 pulumi_dir="$CACHE/pulumi-$PULUMI_VERSION"
 d=$(find_tool pulumi "^$PULUMI_VERSION\$" "$pulumi_dir" version)
 if [ -n "$d" ]; then
   path_dirs+=("$d")
 elif ! $CHECK_ONLY; then
-  log "building pulumi $PULUMI_VERSION into $pulumi_dir"
-  mkdir -p "$pulumi_dir"
-  (cd "$WRAPPERS/pulumi" && go build -mod=readonly "${BUILD_FLAGS[@]}" \
+  building pulumi "pulumi $PULUMI_VERSION" "$pulumi_dir"
+  rm -rf "$pulumi_dir.tmp"
+  (cd "$WRAPPERS/pulumi" && go build "${BUILD_FLAGS[@]}" \
     -ldflags "$LD_STRIP -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
-    -o "$pulumi_dir/" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) >&2
+    -o "$pulumi_dir.tmp/" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) >&2 \
+    || fail pulumi "go build of github.com/pulumi/pulumi/pkg/v3/cmd/pulumi in scripts/toolchain/pulumi"
+  publish "$pulumi_dir.tmp" "$pulumi_dir"
   path_dirs+=("$pulumi_dir")
 else
   missing+=(pulumi)
+fi
+
+# --- Node.js language host, behind the RunPlugin front ----------------------------------------
+# The directory holds host/pulumi-language-nodejs (v3.68.0) and the front as
+# pulumi-language-nodejs, which starts the host from host/. The front is rebuilt when its
+# source or its module's go.sum changes (a link: its packages are the CLI's).
+host_mod="$WRAPPERS/pulumi-language-nodejs/go.mod"
+HOST_VERSION=$(required_version "$host_mod" github.com/pulumi/pulumi/sdk/v3)
+host_dir="$CACHE/pulumi-language-nodejs-$HOST_VERSION"
+front_src="$WRAPPERS/pulumi/pulumi-language-nodejs"
+front_sum=$(cat "$front_src/main.go" "$WRAPPERS/pulumi/go.sum" | sha256sum | cut -c1-16)
+if [ ! -x "$host_dir/host/pulumi-language-nodejs" ]; then
+  if $CHECK_ONLY; then
+    missing+=(pulumi-language-nodejs)
+  else
+    building pulumi-language-nodejs "the Node.js language host $HOST_VERSION" "$host_dir/host"
+    rm -rf "$host_dir.tmp"
+    (cd "$WRAPPERS/pulumi-language-nodejs" && go build "${BUILD_FLAGS[@]}" \
+      -ldflags "$LD_STRIP -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$HOST_VERSION" \
+      -o "$host_dir.tmp/host/" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs) >&2 \
+      || fail pulumi-language-nodejs "go build of sdk/v3/nodejs/cmd/pulumi-language-nodejs in scripts/toolchain/pulumi-language-nodejs"
+    publish "$host_dir.tmp" "$host_dir"
+  fi
+fi
+if [ -x "$host_dir/host/pulumi-language-nodejs" ]; then
+  if [ "$(cat "$host_dir/.front-source" 2>/dev/null)" != "$front_sum" ] || [ ! -x "$host_dir/pulumi-language-nodejs" ]; then
+    if $CHECK_ONLY; then
+      missing+=("pulumi-language-nodejs (front)")
+    else
+      log "building the RunPlugin front of pulumi-language-nodejs into $host_dir (with the CLI's packages cached: seconds)"
+      (cd "$WRAPPERS/pulumi" && go build "${BUILD_FLAGS[@]}" -ldflags "$LD_STRIP" \
+        -o "$host_dir/pulumi-language-nodejs.tmp" ./pulumi-language-nodejs) >&2 \
+        || fail "pulumi-language-nodejs (front)" "go build of scripts/toolchain/pulumi/pulumi-language-nodejs"
+      mv "$host_dir/pulumi-language-nodejs.tmp" "$host_dir/pulumi-language-nodejs"
+      echo "$front_sum" >"$host_dir/.front-source"
+    fi
+  fi
+  [ -x "$host_dir/pulumi-language-nodejs" ] && path_dirs+=("$host_dir")
+fi
+
+# --- Kubernetes provider ---------------------------------------------------------------------
+# Its cmd embeds schema-embed.json and terraform-mapping-embed.json, which the provider's own
+# generate step (cmd/pulumi-resource-kubernetes/generate.go) writes from the schema.json and
+# terraform-mapping.json its module carries. A module in the module cache is read-only, so
+# the build copies the module (verified against go.sum on download) into a build directory,
+# runs that generate step there, and builds with the wrapper's go.mod plus a replace that
+# points the provider at the copy.
+prov_mod="$WRAPPERS/pulumi-kubernetes/go.mod"
+PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
+PROVIDER_MODULE_VERSION=$(required_version "$prov_mod" "$PROVIDER_MODULE")
+# What the provider reports: the version its repository's Makefile would stamp on this
+# commit, between the v4.23.0 tag and v4.24.0.
+PROVIDER_VERSION=4.24.0-dev
+prov_dir="$CACHE/pulumi-resource-kubernetes-$PROVIDER_MODULE_VERSION"
+if [ -x "$prov_dir/pulumi-resource-kubernetes" ]; then
+  path_dirs+=("$prov_dir")
+elif $CHECK_ONLY; then
+  missing+=(pulumi-resource-kubernetes)
+else
+  building pulumi-resource-kubernetes "pulumi-resource-kubernetes $PROVIDER_VERSION ($PROVIDER_MODULE@$PROVIDER_MODULE_VERSION)" "$prov_dir"
+  build="$CACHE/build/pulumi-resource-kubernetes-$PROVIDER_MODULE_VERSION"
+  cmd_dir="$build/provider/cmd/pulumi-resource-kubernetes"
+  rm -rf "$build" && mkdir -p "$build"
+  src=$(cd "$WRAPPERS/pulumi-kubernetes" && go mod download -json "$PROVIDER_MODULE@$PROVIDER_MODULE_VERSION" | jq -r .Dir) \
+    || fail pulumi-resource-kubernetes "go mod download of $PROVIDER_MODULE@$PROVIDER_MODULE_VERSION"
+  copy_module() {
+    cp -r "$src" "$build/provider" && chmod -R u+w "$build/provider" \
+      && cp "$WRAPPERS/pulumi-kubernetes/go.mod" "$WRAPPERS/pulumi-kubernetes/go.sum" "$build/" \
+      && (cd "$build" && go mod edit -replace "$PROVIDER_MODULE=./provider")
+  }
+  copy_module || fail pulumi-resource-kubernetes "copying the module into $build"
+  # generate.go is a `//go:build ignore` program of the provider's cmd package: built by
+  # name from the build module, run in the cmd directory (it reads and writes ./*.json).
+  generate() {
+    cp "$cmd_dir/generate.go" "$build/generate.go" \
+      && (cd "$build" && go build "${BUILD_FLAGS[@]}" -o "$build/generate" ./generate.go) >&2 \
+      && (cd "$cmd_dir" && VERSION=$PROVIDER_VERSION "$build/generate") >&2
+  }
+  generate || fail pulumi-resource-kubernetes "the generate step writing schema-embed.json and terraform-mapping-embed.json"
+  rm -rf "$prov_dir.tmp"
+  (cd "$build" && go build "${BUILD_FLAGS[@]}" \
+    -ldflags "$LD_STRIP -X $PROVIDER_MODULE/pkg/version.Version=$PROVIDER_VERSION" \
+    -o "$prov_dir.tmp/" "$PROVIDER_MODULE/cmd/pulumi-resource-kubernetes") >&2 \
+    || fail pulumi-resource-kubernetes "go build of $PROVIDER_MODULE/cmd/pulumi-resource-kubernetes in $build"
+  publish "$prov_dir.tmp" "$prov_dir"
+  rm -rf "$build" && rmdir --ignore-fail-on-non-empty "$CACHE/build"
+  path_dirs+=("$prov_dir")
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,5 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_REPLICAS, DEFAULT_STORAGE_SIZE, ENGINES, Engine, isStorageQuantity } from "../components/mysql";
+import {
+    DEFAULT_REPLICAS,
+    DEFAULT_STORAGE_SIZE,
+    ENGINES,
+    Engine,
+    PASSWORD_ARGS,
+    PasswordArg,
+    READY_TIMEOUT_RULE,
+    REPLICAS_RULE,
+    STORAGE_SIZE_RULE,
+    isReadyTimeout,
+    isReplicaCount,
+    isStorageSize,
+    passwordProblem,
+    passwordRule,
+} from "../components/mysql";
 
 /** Config namespace of this project (the `name` in Pulumi.yaml). */
 export const PROJECT = "replicated-mysql";
@@ -10,6 +25,12 @@ export type ClusterKind = (typeof CLUSTERS)[number];
 
 export const EBS_VOLUME_TYPES = ["gp2", "gp3"] as const;
 export type EbsVolumeType = (typeof EBS_VOLUME_TYPES)[number];
+
+/**
+ * Minor versions a new EKS cluster can have as of 2026-11: 1.32 and 1.33 in extended
+ * support, 1.34 to 1.36 in standard support (EKS's Kubernetes version calendar).
+ */
+export const EKS_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1.36"] as const;
 
 /** Defaults, mirrored by the `config:` block of Pulumi.yaml (a test keeps them equal). */
 export const CONFIG_DEFAULTS = {
@@ -28,10 +49,24 @@ export const CONFIG_DEFAULTS = {
 };
 
 /**
- * Keys without a default. Pulumi.yaml cannot declare them: the CLI refuses to run a stack
- * that has no value for a declared key without a default.
+ * Keys without a default (or with one computed from other keys). Pulumi.yaml cannot declare
+ * them: the CLI refuses to run a stack that has no value for a declared key without a default.
  */
-export const OPTIONAL_CONFIG_KEYS = ["storageClass", "rootPassword", "kubeconfig", "context", "linstorStoragePool"];
+export const OPTIONAL_CONFIG_KEYS = [
+    "storageClass",
+    "readyTimeoutSeconds",
+    ...PASSWORD_ARGS,
+    "kubeconfig",
+    "context",
+    "linstorStoragePool",
+];
+
+/** Every key of the project's namespace; any other is a mistake. */
+export const KNOWN_CONFIG_KEYS = [...Object.keys(CONFIG_DEFAULTS), ...OPTIONAL_CONFIG_KEYS];
+
+/** Bounds of the whole-number keys. */
+export const LINSTOR_PLACEMENT_COUNTS = { min: 1, max: 5 };
+export const EKS_NODE_COUNTS = { min: 3, max: 50 };
 
 /** Settings for a cluster that already exists (minikube, LINSTOR). */
 export interface ExistingClusterConfig {
@@ -53,7 +88,10 @@ export interface StackConfig extends ExistingClusterConfig {
     /** An existing StorageClass to use instead of the target's own default. */
     storageClass?: string;
     storageSize: string;
-    rootPassword?: pulumi.Output<string>;
+    /** How long `up` waits for the StatefulSet; the component's default when absent. */
+    readyTimeoutSeconds?: number;
+    /** The passwords set with `pulumi config set --secret`; each one absent is generated. */
+    passwords: Partial<Record<PasswordArg, pulumi.Output<string>>>;
     linstor: { storagePool?: string; placementCount: number };
     eks: {
         region?: string;
@@ -65,6 +103,41 @@ export interface StackConfig extends ExistingClusterConfig {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+// Namespaces Kubernetes itself makes and owns; a stack that "creates" one would adopt it.
+const SYSTEM_NAMESPACE = /^(default|kube-.*)$/;
+// An EC2 instance type: family (with generation and options), a dot, a size: m7g.xlarge, u-6tb1.metal.
+const EC2_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
+/** Levenshtein distance: how many one-character edits turn `a` into `b`. */
+export function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution);
+        }
+        previous = current;
+    }
+    return previous[b.length];
+}
+
+/** Why `key` is not one of ours, with the nearest known key when one is near enough to be a slip. */
+function unknownKeyProblem(key: string): string {
+    const [closest] = KNOWN_CONFIG_KEYS.map((known) => ({
+        known,
+        distance: editDistance(key.toLowerCase(), known.toLowerCase()),
+    })).sort((x, y) => x.distance - y.distance);
+    const near = closest.distance <= Math.max(2, Math.floor(key.length / 3));
+    // The value is never shown: a misspelt password key holds a password.
+    return (
+        `${PROJECT}:${key} is not a key of this project; ` +
+        (near
+            ? `did you mean ${PROJECT}:${closest.known}? (pulumi config rm ${key}, then set ${closest.known})`
+            : `allowed: ${KNOWN_CONFIG_KEYS.join(", ")}`)
+    );
+}
 
 /**
  * Reads and checks the stack's config. Throws one error naming each bad key, its value
@@ -76,46 +149,77 @@ export function readStackConfig(): StackConfig {
     const bad = (key: string, value: string, allowed: string) =>
         problems.push(`${PROJECT}:${key} is ${JSON.stringify(value)}; allowed: ${allowed}`);
 
+    for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
+        const [namespace, key] = fullKey.split(":");
+        if (namespace === PROJECT && !KNOWN_CONFIG_KEYS.includes(key)) problems.push(unknownKeyProblem(key));
+    }
+
     const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
         const value = config.get(key) ?? fallback;
         if (!(allowed as readonly string[]).includes(value)) bad(key, value, allowed.join(", "));
         return value as T;
     };
-    const wholeNumber = (key: string, fallback: number, min: number): number => {
+    const wholeNumber = (
+        key: string,
+        fallback: number | undefined,
+        fits: (n: number) => boolean,
+        allowed: string,
+    ): number | undefined => {
         const raw = config.get(key);
         if (raw === undefined) return fallback;
-        if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) {
-            bad(key, raw, `a whole number of at least ${min}`);
-        }
+        // Digits only, then the bounds: a huge count must be refused, not attempted.
+        if (!/^\d+$/.test(raw) || !fits(Number(raw))) bad(key, raw, allowed);
         return Number(raw);
     };
+    const within = ({ min, max }: { min: number; max: number }) => (n: number) => n >= min && n <= max;
+    const range = ({ min, max }: { min: number; max: number }) => `a whole number from ${min} to ${max}`;
     const flag = (key: string, fallback: boolean): boolean => {
         const raw = config.get(key);
         if (raw === undefined) return fallback;
         if (raw !== "true" && raw !== "false") bad(key, raw, "true or false");
         return raw === "true";
     };
+    const nonEmpty = (key: string, allowed: string): string | undefined => {
+        const value = config.get(key);
+        if (value !== undefined && value.trim() === "") bad(key, value, allowed);
+        return value;
+    };
 
     const cluster = oneOf("cluster", CLUSTERS, CONFIG_DEFAULTS.cluster);
     const engine = oneOf("engine", ENGINES, CONFIG_DEFAULTS.engine);
-    const replicas = wholeNumber("replicas", CONFIG_DEFAULTS.replicas, 1);
+    const replicas = wholeNumber("replicas", CONFIG_DEFAULTS.replicas, isReplicaCount, REPLICAS_RULE) as number;
+    const readyTimeoutSeconds = wholeNumber("readyTimeoutSeconds", undefined, isReadyTimeout, READY_TIMEOUT_RULE);
     const createNamespace = flag("createNamespace", CONFIG_DEFAULTS.createNamespace);
     const metrics = flag("metrics", CONFIG_DEFAULTS.metrics);
     const namespace = config.get("namespace") ?? CONFIG_DEFAULTS.namespace;
     if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
         bad("namespace", namespace, "a DNS label (lower-case letters, digits and '-', at most 63 characters)");
+    } else if (createNamespace && SYSTEM_NAMESPACE.test(namespace)) {
+        bad(
+            "namespace",
+            namespace,
+            "with createNamespace true, a namespace the stack creates and owns, not default or kube-* " +
+                "(set createNamespace false to deploy into a namespace that exists)",
+        );
     }
     const storageSize = config.get("storageSize") ?? CONFIG_DEFAULTS.storageSize;
-    if (!isStorageQuantity(storageSize)) {
-        bad("storageSize", storageSize, 'a positive Kubernetes quantity such as "10Gi" or "500Mi"');
-    }
+    if (!isStorageSize(storageSize)) bad("storageSize", storageSize, STORAGE_SIZE_RULE);
     const storageClass = config.get("storageClass");
-    if (storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(storageClass)) {
+    if (storageClass !== undefined && (!DNS_SUBDOMAIN.test(storageClass) || storageClass.length > 253)) {
         bad("storageClass", storageClass, "the name of a StorageClass (lower-case letters, digits, '-' and '.')");
     }
+    const existing = {
+        kubeconfig: nonEmpty("kubeconfig", "a path to, or the contents of, a kubeconfig"),
+        context: nonEmpty("context", "the name of a context of the kubeconfig"),
+    };
     const linstor = {
-        storagePool: config.get("linstorStoragePool"),
-        placementCount: wholeNumber("linstorPlacementCount", CONFIG_DEFAULTS.linstorPlacementCount, 1),
+        storagePool: nonEmpty("linstorStoragePool", "the name of a LINSTOR storage pool"),
+        placementCount: wholeNumber(
+            "linstorPlacementCount",
+            CONFIG_DEFAULTS.linstorPlacementCount,
+            within(LINSTOR_PLACEMENT_COUNTS),
+            range(LINSTOR_PLACEMENT_COUNTS),
+        ) as number,
     };
     if (cluster === "linstor" && storageClass === undefined && !linstor.storagePool) {
         problems.push(
@@ -128,21 +232,35 @@ export function readStackConfig(): StackConfig {
         region: new pulumi.Config("aws").get("region"),
         ebsVolumeType: oneOf("ebsVolumeType", EBS_VOLUME_TYPES, CONFIG_DEFAULTS.ebsVolumeType),
         instanceType: config.get("eksInstanceType") ?? CONFIG_DEFAULTS.eksInstanceType,
-        nodeCount: wholeNumber("eksNodeCount", CONFIG_DEFAULTS.eksNodeCount, 3),
-        kubernetesVersion: config.get("eksKubernetesVersion") ?? CONFIG_DEFAULTS.eksKubernetesVersion,
+        nodeCount: wholeNumber(
+            "eksNodeCount",
+            CONFIG_DEFAULTS.eksNodeCount,
+            within(EKS_NODE_COUNTS),
+            `${range(EKS_NODE_COUNTS)} (spread over three zones)`,
+        ) as number,
+        kubernetesVersion: oneOf("eksKubernetesVersion", EKS_KUBERNETES_VERSIONS, CONFIG_DEFAULTS.eksKubernetesVersion),
     };
-    if (cluster === "eks") {
-        if (!eks.region) {
-            problems.push("aws:region is not set; allowed: an AWS region such as us-west-2 (pulumi config set aws:region us-west-2)");
+    if (!EC2_INSTANCE_TYPE.test(eks.instanceType)) {
+        bad("eksInstanceType", eks.instanceType, 'an EC2 instance type such as "t3.large" or "m7g.xlarge"');
+    }
+    if (cluster === "eks" && !eks.region) {
+        problems.push("aws:region is not set; allowed: an AWS region such as us-west-2 (pulumi config set aws:region us-west-2)");
+    }
+    // Checked here on the raw value: once wrapped in a secret Output it could only be
+    // refused after resources are registered.
+    const passwords: StackConfig["passwords"] = {};
+    for (const key of PASSWORD_ARGS) {
+        const raw = config.get(key);
+        if (raw === undefined) continue;
+        if (passwordProblem(key, raw)) {
+            // A password is never printed, even a bad one: its length says enough.
+            problems.push(`${PROJECT}:${key} is a ${raw.length}-character secret; allowed: ${passwordRule(key)}`);
         }
-        if (!/^1\.\d+$/.test(eks.kubernetesVersion)) {
-            bad("eksKubernetesVersion", eks.kubernetesVersion, 'a Kubernetes minor version such as "1.34"');
-        }
+        passwords[key] = pulumi.secret(raw);
     }
     if (problems.length > 0) {
         throw new Error(`Invalid stack config: ${problems.join("; ")}`);
     }
-    const rootPassword = config.getSecret("rootPassword");
     return {
         cluster,
         namespace,
@@ -152,9 +270,9 @@ export function readStackConfig(): StackConfig {
         engine,
         storageClass,
         storageSize,
-        rootPassword,
-        kubeconfig: config.get("kubeconfig"),
-        context: config.get("context"),
+        readyTimeoutSeconds,
+        passwords,
+        ...existing,
         linstor,
         eks,
     };

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { ReplicatedMySql } from "../components/mysql";
-import { clusterTarget } from "../clusters";
+import { PASSWORD_ARGS, ReplicatedMySql } from "../components/mysql";
+import { clusterTarget, storageClassChoice } from "../clusters";
 import { readStackConfig } from "./config";
+import { checkExpansionAllowed, checkVolumeChange, deployedVolumes } from "./volumes";
 
 /**
  * The whole program: read the stack's config, provision or target its cluster, deploy
@@ -11,8 +12,20 @@ import { readStackConfig } from "./config";
  */
 export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
     const config = readStackConfig();
+    // Volume changes are checked against the last deployment before anything is registered
+    // that could change (the growth check below reads the class through the provider).
+    const storageClass = storageClassChoice(config);
+    const deployed = await deployedVolumes();
+    const grows = checkVolumeChange(config, storageClass, deployed);
+
     const target = clusterTarget(config);
-    const randomProvider = new random.Provider("random");
+    if (grows) {
+        await checkExpansionAllowed(config, storageClass, deployed, target.provider);
+    }
+    // A program that creates the random provider needs its plugin even if it generates
+    // nothing: create it only when some password is not set in config.
+    const generatesPasswords = PASSWORD_ARGS.some((key) => config.passwords[key] === undefined);
+    const providers = generatesPasswords ? [target.provider, new random.Provider("random")] : [target.provider];
 
     // Deleting a namespace deletes the claims in it, and with them the data: `pulumi destroy`
     // leaves the namespace (and so the claims) in place.
@@ -32,10 +45,11 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
             engine: config.engine,
             storageClass: target.storageClass,
             storageSize: config.storageSize,
-            rootPassword: config.rootPassword,
+            readyTimeoutSeconds: config.readyTimeoutSeconds,
+            ...config.passwords,
             metrics: { enabled: config.metrics },
         },
-        { providers: [target.provider, randomProvider] },
+        { providers },
     );
 
     return {
@@ -44,6 +58,8 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
         replicaEndpoints: db.replicaEndpoints,
         namespace: db.namespace,
         storageClass: target.storageClass,
+        // Read back by the next run (stack/volumes.ts) to refuse a shrink before any change.
+        storageSize: pulumi.output(config.storageSize),
         passwordSecret: db.passwordSecret,
         rootPassword: db.rootPassword,
         ...target.extraOutputs,

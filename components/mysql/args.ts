@@ -64,7 +64,7 @@ export interface ReplicatedMySqlArgs {
     namespace?: pulumi.Input<string>;
     /**
      * Number of pods: pod 0 is the primary, every other pod a read-only replica.
-     * A whole number of at least 1. Defaults to 3.
+     * A whole number from 1 to 32. Defaults to 3.
      */
     replicas?: number;
     /** Database engine: `mysql` (MySQL 9.7 LTS) or `mariadb` (MariaDB 10.11 LTS). Defaults to `mysql`. */
@@ -74,8 +74,20 @@ export interface ReplicatedMySqlArgs {
      * StorageClass (the claim then names none).
      */
     storageClass?: pulumi.Input<string>;
-    /** Size of each pod's data volume, as a Kubernetes quantity. Defaults to `10Gi`. */
+    /**
+     * Size of each pod's data volume, as a Kubernetes quantity from `1Gi` to `64Ti`.
+     * Raising it expands every existing claim in place (the StorageClass must allow volume
+     * expansion); Kubernetes cannot shrink a volume. Defaults to `10Gi`.
+     */
     storageSize?: string;
+    /**
+     * How long `pulumi up` waits for the StatefulSet to have every pod Ready on the current
+     * revision, in seconds (the `pulumi.com/timeoutSeconds` annotation). When the wait runs
+     * out, `up` reports a failure but the pods go on starting and cloning. A whole number
+     * from 60 to 2592000 (30 days). Defaults to {@link defaultReadyTimeoutSeconds}: 10 minutes plus, for every replica, the
+     * time to clone a full data volume at 50 MiB/s.
+     */
+    readyTimeoutSeconds?: number;
     /**
      * Server image. With `mysql` every container uses it (replicas clone with the server's
      * CLONE plugin); with `mariadb` the `init-config` init container and `mysql` container do.
@@ -103,6 +115,26 @@ export interface ReplicatedMySqlArgs {
      * Defaults to a generated 32-character password.
      */
     rootPassword?: pulumi.Input<string>;
+    /**
+     * Password of the `replicator` account the replicas replicate as, best given as a
+     * Pulumi secret. 8 to 32 characters (32 is the most `CHANGE REPLICATION SOURCE TO`
+     * accepts), without white space, quotes or backslashes.
+     * Defaults to a generated 32-character password.
+     */
+    replicationPassword?: pulumi.Input<string>;
+    /**
+     * Password of the `backup` account new replicas clone through (MySQL: the CLONE donor
+     * account; MariaDB: the local backup account), best given as a Pulumi secret. At least
+     * 8 characters, without white space, quotes or backslashes.
+     * Defaults to a generated 32-character password.
+     */
+    backupPassword?: pulumi.Input<string>;
+    /**
+     * Password of the `metrics` account the exporter connects as, best given as a Pulumi
+     * secret. At least 8 characters, without white space, quotes or backslashes.
+     * Defaults to a generated 32-character password.
+     */
+    metricsPassword?: pulumi.Input<string>;
     /**
      * Who may connect to port 3306. With `mariadb`, only the database pods may reach the
      * backup stream port (3307) whatever this says. Defaults to the pods of the release's
@@ -132,6 +164,7 @@ export interface ResolvedArgs {
     engine: Engine;
     storageClass?: pulumi.Input<string>;
     storageSize: string;
+    readyTimeoutSeconds: number;
     image: string;
     /** Set for `backup-stream` engines only. */
     backupImage?: string;
@@ -151,6 +184,18 @@ export const DEFAULT_ENGINE: Engine = "mysql";
 export const DEFAULT_RESOURCES = { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } };
 export const DEFAULT_BACKUP_RESOURCES = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } };
 export const DEFAULT_GRACE_SECONDS = 120;
+
+/** At most this many pods: one primary sends its binary log to every replica itself. */
+export const MAX_REPLICAS = 32;
+/** Data volume bounds: MySQL's own files (redo log, undo, system tablespace) take ~250 MiB; 64 TiB is the largest EBS volume. */
+export const MIN_STORAGE_SIZE = "1Gi";
+export const MAX_STORAGE_SIZE = "64Ti";
+/** The Kubernetes provider's own StatefulSet wait, kept as the floor for start-up, probes and crash recovery. */
+export const BASE_READY_TIMEOUT_SECONDS = 600;
+/** Clone rate assumed for the default wait: a conservative figure for network block storage (gp3's baseline is 125 MiB/s). */
+export const ASSUMED_CLONE_BYTES_PER_SECOND = 50 * 2 ** 20;
+/** 30 days: one clone of the largest volume at the assumed rate takes 15.5. */
+export const MAX_READY_TIMEOUT_SECONDS = 30 * 24 * 3600;
 
 // A StatefulSet's pods get a `controller-revision-hash` label of name + 11 characters,
 // and labels stop at 63: longer names make pods that cannot be created.
@@ -172,18 +217,86 @@ function describe(value: unknown): string {
     return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
-/** True when `size` is a positive Kubernetes quantity usable as a volume size. */
-export function isStorageQuantity(size: unknown): size is string {
-    return typeof size === "string" && STORAGE_QUANTITY.test(size) && parseFloat(size) > 0;
+const QUANTITY_SUFFIX_BYTES: Record<string, number> = {
+    "": 1,
+    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+};
+
+/** Bytes of a storage quantity such as "10Gi", rounded up as Kubernetes does; undefined when it is not one. */
+export function storageBytes(size: unknown): number | undefined {
+    const match = typeof size === "string" ? STORAGE_QUANTITY.exec(size) : null;
+    return match ? Math.ceil(parseFloat(match[1]) * QUANTITY_SUFFIX_BYTES[match[3] ?? ""]) : undefined;
 }
 
-/** The problem with a known root password, or undefined when it is acceptable. */
-export function rootPasswordProblem(password: string): string | undefined {
-    if (password.length < 8) {
-        return "rootPassword must be at least 8 characters long";
+/** What a storage size may be, in words. */
+export const STORAGE_SIZE_RULE =
+    `a Kubernetes quantity from "${MIN_STORAGE_SIZE}" to "${MAX_STORAGE_SIZE}", such as "10Gi" or "500Gi"`;
+
+/** True when `size` is a Kubernetes quantity within the data volume bounds. */
+export function isStorageSize(size: unknown): size is string {
+    const bytes = storageBytes(size);
+    return (
+        bytes !== undefined &&
+        bytes >= (storageBytes(MIN_STORAGE_SIZE) as number) &&
+        bytes <= (storageBytes(MAX_STORAGE_SIZE) as number)
+    );
+}
+
+/**
+ * How long `up` waits by default: the provider's 10 minutes, plus one full-volume clone at
+ * {@link ASSUMED_CLONE_BYTES_PER_SECOND} for every replica, since one `up` may add them all
+ * (and OrderedReady starts them one after another). 3 × 10Gi: 1010 s; 5 × 100Gi: 8792 s.
+ */
+export function defaultReadyTimeoutSeconds(replicas: number, storageSize: string): number {
+    const cloneSeconds = Math.ceil((storageBytes(storageSize) ?? 0) / ASSUMED_CLONE_BYTES_PER_SECOND);
+    return Math.min(BASE_READY_TIMEOUT_SECONDS + (replicas - 1) * cloneSeconds, MAX_READY_TIMEOUT_SECONDS);
+}
+
+/** What a wait may be, in words. */
+export const READY_TIMEOUT_RULE = `a whole number of seconds from 60 to ${MAX_READY_TIMEOUT_SECONDS}`;
+
+/** True when `replicas` is a pod count the component accepts. */
+export function isReplicaCount(replicas: unknown): replicas is number {
+    return Number.isSafeInteger(replicas) && (replicas as number) >= 1 && (replicas as number) <= MAX_REPLICAS;
+}
+export const REPLICAS_RULE = `a whole number from 1 to ${MAX_REPLICAS}`;
+
+/** True when `seconds` is a wait the component accepts. */
+export function isReadyTimeout(seconds: unknown): seconds is number {
+    return Number.isSafeInteger(seconds) && (seconds as number) >= 60 && (seconds as number) <= MAX_READY_TIMEOUT_SECONDS;
+}
+
+/** The component's password args; each one not given is generated. */
+export const PASSWORD_ARGS = ["rootPassword", "replicationPassword", "backupPassword", "metricsPassword"] as const;
+export type PasswordArg = (typeof PASSWORD_ARGS)[number];
+
+/** Length of a generated password (also the longest replication password MySQL and MariaDB accept). */
+export const GENERATED_PASSWORD_LENGTH = 32;
+const MIN_PASSWORD_LENGTH = 8;
+// The pod scripts put passwords into SQL strings and client option files.
+const PASSWORD_FORBIDDEN = /[\s'"\\`]/;
+
+/** What a password given for `arg` may be, in words. */
+export function passwordRule(arg: PasswordArg): string {
+    const length =
+        arg === "replicationPassword"
+            ? `${MIN_PASSWORD_LENGTH} to ${GENERATED_PASSWORD_LENGTH} characters`
+            : `at least ${MIN_PASSWORD_LENGTH} characters`;
+    return `${length}, without white space, quotes or backslashes`;
+}
+
+/** Why a known password for `arg` is refused, or undefined when it is acceptable. */
+export function passwordProblem(arg: PasswordArg, password: string): string | undefined {
+    if (password.length < MIN_PASSWORD_LENGTH) {
+        return `${arg} must be at least ${MIN_PASSWORD_LENGTH} characters long`;
     }
-    if (/[\s'"\\`]/.test(password)) {
-        return "rootPassword must not contain white space, quotes or backslashes";
+    // MySQL and MariaDB refuse a longer one with ER_CHANGE_SOURCE_PASSWORD_LENGTH (3056).
+    if (arg === "replicationPassword" && password.length > GENERATED_PASSWORD_LENGTH) {
+        return `${arg} must be at most ${GENERATED_PASSWORD_LENGTH} characters long (the most a replica's CHANGE REPLICATION SOURCE TO accepts)`;
+    }
+    if (PASSWORD_FORBIDDEN.test(password)) {
+        return `${arg} must not contain white space, quotes or backslashes`;
     }
     return undefined;
 }
@@ -212,18 +325,19 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
         );
     }
     const replicas = args.replicas ?? DEFAULT_REPLICAS;
-    if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 1) {
-        problems.push(`replicas must be a whole number of at least 1 (got ${describe(replicas)})`);
+    if (!isReplicaCount(replicas)) {
+        problems.push(`replicas must be ${REPLICAS_RULE} (got ${describe(replicas)})`);
     }
     const engine = args.engine ?? DEFAULT_ENGINE;
     if (!isEngine(engine)) {
         problems.push(`engine must be one of ${ENGINES.map((e) => `"${e}"`).join(", ")} (got ${describe(engine)})`);
     }
     const storageSize = args.storageSize ?? DEFAULT_STORAGE_SIZE;
-    if (!isStorageQuantity(storageSize)) {
-        problems.push(
-            `storageSize must be a positive Kubernetes quantity such as "10Gi" or "500Mi" (got ${describe(storageSize)})`,
-        );
+    if (!isStorageSize(storageSize)) {
+        problems.push(`storageSize must be ${STORAGE_SIZE_RULE} (got ${describe(storageSize)})`);
+    }
+    if (args.readyTimeoutSeconds !== undefined && !isReadyTimeout(args.readyTimeoutSeconds)) {
+        problems.push(`readyTimeoutSeconds must be ${READY_TIMEOUT_RULE} (got ${describe(args.readyTimeoutSeconds)})`);
     }
     const profile = isEngine(engine) ? ENGINE_PROFILES[engine] : undefined;
     const image = args.image ?? profile?.serverImage;
@@ -241,9 +355,13 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
             if (problem) problems.push(problem);
         }
     }
-    if (typeof args.rootPassword === "string") {
-        const problem = rootPasswordProblem(args.rootPassword);
-        if (problem) problems.push(`${problem} (got a ${args.rootPassword.length}-character value)`);
+    for (const arg of PASSWORD_ARGS) {
+        // An Output (a secret from config) is only known later; the component checks it then.
+        const password = args[arg];
+        if (typeof password === "string") {
+            const problem = passwordProblem(arg, password);
+            if (problem) problems.push(`${problem} (got a ${password.length}-character value)`);
+        }
     }
     const retention = { whenDeleted: "Retain", whenScaled: "Retain", ...args.volumeRetention };
     for (const [key, value] of Object.entries(retention)) {
@@ -270,6 +388,7 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
         engine: engine as Engine,
         storageClass: args.storageClass,
         storageSize,
+        readyTimeoutSeconds: args.readyTimeoutSeconds ?? defaultReadyTimeoutSeconds(replicas, storageSize),
         image: image as string,
         backupImage,
         resources: args.resources ?? DEFAULT_RESOURCES,

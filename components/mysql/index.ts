@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { ReplicatedMySqlArgs, ResolvedArgs, resolveArgs, rootPasswordProblem } from "./args";
+import { GENERATED_PASSWORD_LENGTH, PasswordArg, ReplicatedMySqlArgs, ResolvedArgs, passwordProblem, resolveArgs } from "./args";
 import { configDigest, configMapData } from "./files";
 import {
+    DATA_VOLUME,
     SECRET_KEYS,
     commonLabels,
+    dataClaimTemplate,
     headlessServiceSpec,
     networkPolicySpec,
     objectNames,
@@ -29,6 +31,9 @@ import {
 
 export * from "./args";
 export { ENGINES, ENGINE_PROFILES, Engine } from "./engine";
+
+/** Where the StatefulSet's claim template keeps the size; never updated once created. */
+export const STATEFUL_SET_CLAIM_SIZE = "spec.volumeClaimTemplates[0].spec.resources.requests.storage";
 
 /**
  * Replicated MySQL (or MariaDB) on Kubernetes: a primary (pod 0) and read-only replicas
@@ -69,18 +74,28 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
         const metadata = (objectName: string) => ({ name: objectName, namespace, labels });
         const child = { parent: this };
 
-        const generated = (purpose: string) =>
-            new random.RandomPassword(`${name}-${purpose}-password`, { length: 32, special: false }, child).result;
-        const rootPassword = pulumi.secret(
-            args.rootPassword !== undefined
-                ? pulumi.output(args.rootPassword).apply((password) => {
-                      // A secret from config is only known here; refuse it before it reaches a pod.
-                      const problem = rootPasswordProblem(password ?? "");
-                      if (problem) throw new Error(`ReplicatedMySql "${name}" has invalid args: ${problem}`);
-                      return password;
-                  })
-                : generated("root"),
-        );
+        // A password given is used (and checked again once an Output's value is known); one
+        // not given is generated, so the random provider is needed only then.
+        const password = (arg: PasswordArg, purpose: string): pulumi.Output<string> => {
+            const given = args[arg];
+            if (given === undefined) {
+                return pulumi.secret(
+                    new random.RandomPassword(
+                        `${name}-${purpose}-password`,
+                        { length: GENERATED_PASSWORD_LENGTH, special: false },
+                        child,
+                    ).result,
+                );
+            }
+            return pulumi.secret(
+                pulumi.output(given).apply((value) => {
+                    const problem = passwordProblem(arg, value ?? "");
+                    if (problem) throw new Error(`ReplicatedMySql "${name}" has invalid args: ${problem}`);
+                    return value;
+                }),
+            );
+        };
+        const rootPassword = password("rootPassword", "root");
 
         const secret = new k8s.core.v1.Secret(
             `${name}-credentials`,
@@ -89,9 +104,9 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
                 type: "Opaque",
                 stringData: {
                     [SECRET_KEYS.root]: rootPassword,
-                    [SECRET_KEYS.replication]: generated("replication"),
-                    [SECRET_KEYS.backup]: generated("backup"),
-                    [SECRET_KEYS.metrics]: generated("metrics"),
+                    [SECRET_KEYS.replication]: password("replicationPassword", "replication"),
+                    [SECRET_KEYS.backup]: password("backupPassword", "backup"),
+                    [SECRET_KEYS.metrics]: password("metricsPassword", "metrics"),
                 },
             },
             child,
@@ -111,13 +126,52 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
             child,
         );
 
+        // Every pod's data claim is also a resource of its own, kept before its pod exists, so
+        // that a size change reaches every claim in place: Kubernetes (1.36 included) refuses
+        // any change to a StatefulSet's volumeClaimTemplates, and the Kubernetes provider
+        // answers one by replacing the StatefulSet, every pod with it. The StatefulSet finds
+        // each claim by name and uses it; the template's own size, which only a StatefulSet
+        // scaled outside Pulumi would still use, is left as it was created (ignoreChanges).
+        const claimTemplate = dataClaimTemplate(resolved);
+        const claims = Array.from({ length: resolved.replicas }, (_, ordinal) => {
+            const claimName = `${DATA_VOLUME}-${names.statefulSet}-${ordinal}`;
+            return new k8s.core.v1.PersistentVolumeClaim(
+                claimName,
+                {
+                    metadata: {
+                        name: claimName,
+                        namespace,
+                        labels: claimTemplate.metadata.labels,
+                        annotations: {
+                            // A claim of a WaitForFirstConsumer class stays Pending until its pod
+                            // exists, which needs the StatefulSet: the StatefulSet's wait covers it.
+                            "pulumi.com/skipAwait": "true",
+                            // Claims the StatefulSet made before this component kept them are
+                            // owned by the controller manager; the size is taken over from it.
+                            "pulumi.com/patchForce": "true",
+                        },
+                    },
+                    spec: claimTemplate.spec,
+                },
+                // Data outlives the program: scale-down, destroy or a removed claim leave it.
+                { ...child, retainOnDelete: true },
+            );
+        });
+
         const statefulSet = new k8s.apps.v1.StatefulSet(
             name,
             {
-                metadata: metadata(names.statefulSet),
+                metadata: {
+                    ...metadata(names.statefulSet),
+                    annotations: { "pulumi.com/timeoutSeconds": String(resolved.readyTimeoutSeconds) },
+                },
                 spec: statefulSetSpec(resolved, configDigest(data), resolved.metrics.enabled ? [metricsContainer(resolved)] : []),
             },
-            { ...child, dependsOn: [secret, configMap, headless] },
+            {
+                ...child,
+                dependsOn: [secret, configMap, headless, ...claims],
+                ignoreChanges: [STATEFUL_SET_CLAIM_SIZE],
+            },
         );
 
         new k8s.policy.v1.PodDisruptionBudget(

@@ -214,16 +214,25 @@ export function statefulSetSpec(
                 ],
             },
         },
-        volumeClaimTemplates: [
-            {
-                metadata: { name: "data", labels: selector },
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    ...(args.storageClass !== undefined ? { storageClassName: args.storageClass } : {}),
-                    resources: { requests: { storage: args.storageSize } },
-                },
-            },
-        ],
+        volumeClaimTemplates: [dataClaimTemplate(args)],
+    };
+}
+
+/** Name of the data volume in the pod template; claims are `data-<statefulSet>-<ordinal>`. */
+export const DATA_VOLUME = "data";
+
+/** The data volume claim of every pod: the StatefulSet's template, and each claim the component keeps. */
+export function dataClaimTemplate(args: ResolvedArgs): {
+    metadata: { name: string; labels: Record<string, string> };
+    spec: k8s.types.input.core.v1.PersistentVolumeClaimSpec;
+} {
+    return {
+        metadata: { name: DATA_VOLUME, labels: selectorLabels(args.name) },
+        spec: {
+            accessModes: ["ReadWriteOnce"],
+            ...(args.storageClass !== undefined ? { storageClassName: args.storageClass } : {}),
+            resources: { requests: { storage: args.storageSize } },
+        },
     };
 }
 

@@ -16,7 +16,7 @@ export const mysqlImageTagPinned = databaseStatefulSetPolicy({
     enforcementLevel: "mandatory",
     severity: "high",
     url: "https://kubernetes.io/docs/concepts/containers/images/#image-names",
-    remediationSteps: "Pin each image to a version tag (mysql:8.4, mariadb:10.11) or a digest.",
+    remediationSteps: "Pin each image to a version tag (mysql:9.7, mariadb:10.11) or a digest.",
     config: new PolicyConfig(name, {}),
     validate(statefulSet, _config, report) {
         for (const { container, path, label } of statefulSet.allContainers()) {

@@ -15,20 +15,45 @@ function sameNamespace(a: StackResource, b: StackResource): boolean {
     return typeof first !== "string" || typeof second !== "string" || first === second;
 }
 
+/** `"67%"` → 67; undefined for anything that is not a whole-number percentage. */
+function percentage(value: unknown): number | undefined {
+    const match = typeof value === "string" ? /^(\d+)%$/.exec(value) : null;
+    return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * A percentage of `count` pods as the disruption controller computes it: rounded up, for
+ * minAvailable and maxUnavailable alike (kubernetes/kubernetes v1.36.3,
+ * pkg/controller/disruption/disruption.go getExpectedPodCount, which calls
+ * intstr.GetScaledValueFromIntOrPercent(…, roundUp=true) for both fields).
+ */
+function scaledPercentage(percent: number, count: number): number {
+    return Math.ceil((percent * count) / 100);
+}
+
 /** Why a budget never lets a pod go, or undefined when it allows at least one voluntary disruption. */
 function blocksEveryEviction(budget: StackResource, replicas: unknown): string | undefined {
     const spec = budget.props.spec;
     const maxUnavailable = at(spec, "maxUnavailable");
     const minAvailable = at(spec, "minAvailable");
-    if (maxUnavailable === 0 || maxUnavailable === "0%" || maxUnavailable === "0") {
+    const maxPercent = percentage(maxUnavailable);
+    const minPercent = percentage(minAvailable);
+    // Rounded up, any percentage above 0% of one pod or more is at least one pod.
+    if (maxUnavailable === 0 || maxUnavailable === "0" || maxPercent === 0) {
         return `maxUnavailable: ${JSON.stringify(maxUnavailable)}`;
     }
-    if (minAvailable === "100%") {
-        return `minAvailable: "100%"`;
+    if (minPercent !== undefined && minPercent >= 100) {
+        return `minAvailable: ${JSON.stringify(minAvailable)}`;
     }
     const count = typeof replicas === "number" ? replicas : replicas === undefined ? 1 : undefined;
-    if (typeof minAvailable === "number" && count !== undefined && minAvailable >= count) {
+    if (count === undefined) {
+        return undefined;
+    }
+    if (typeof minAvailable === "number" && minAvailable >= count) {
         return `minAvailable: ${minAvailable} with ${count} replicas`;
+    }
+    if (minPercent !== undefined && scaledPercentage(minPercent, count) >= count) {
+        return `minAvailable: ${JSON.stringify(minAvailable)} with ${count} replicas, which Kubernetes rounds up to ${scaledPercentage(minPercent, count)}`;
     }
     return undefined;
 }

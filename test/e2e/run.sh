@@ -7,9 +7,14 @@
 #   2. up (including Pulumi's wait for the StatefulSet); outputs match the API server; every
 #      object exists; claims data-mysql-0..2 are bound
 #   3. replicas 5: pods and claims 3 and 4 appear; back to 3: the claims stay
-#   4. a volume below the pack's minimum: preview and up fail with that policy's message and
-#      the cluster is unchanged
-#   5. destroy: the stack's objects are gone, the data claims stay
+#   4. one replica, below the pack's minimum (mysql-minimum-replicas, mandatory in
+#      policy-config.json): preview and up fail with that policy's message alone (no provider
+#      error: replicas is updated in place, so the provider's dry run has nothing to refuse)
+#      and the cluster is unchanged
+#   5. storageSize 10Gi -> 20Gi: refused on a class without expansion; then every claim grows
+#      in place with the StatefulSet's UID unchanged; a new pod gets 20Gi; a shrink is refused
+#      (test/e2e/volume-growth.sh)
+#   6. destroy: the stack's objects are gone, the data claims stay
 # Prints one line per check and closes with `e2e: N passed, N failed`.
 # Env: E2E_KEEP=1 keeps the work directory (logs, kubeconfig, state) for inspection.
 # The helpers below run through `check` and the traps, which shellcheck does not follow.
@@ -61,7 +66,8 @@ if ! lc_toolchain; then
   not_ok "toolchain: scripts/toolchain.sh could not provide every tool (see its messages above)"
   finish
 fi
-echo "e2e: $(pulumi version), $(kube-apiserver --version), etcd $(etcd --version | awk '/etcd Version/ {print $3}'), kwok $(kwok --version 2>&1 | head -n 1)"
+plugin_build() { basename "$(dirname "$(command -v "$1")")"; }
+echo "e2e: pulumi $(pulumi version), $(plugin_build pulumi-language-nodejs), $(plugin_build pulumi-resource-kubernetes), $(kube-apiserver --version), etcd $(etcd --version | awk '/etcd Version/ {print $3}'), kwok $(kwok --version 2>&1 | head -n 1)"
 if ! lc_start "$WORK"; then
   not_ok "local control plane starts (logs in $WORK/logs)"
   E2E_KEEP=1
@@ -77,6 +83,7 @@ pulumi config set cluster minikube
 pulumi config set kubeconfig "$WORK/kubeconfig"
 pulumi config set storageClass "$STORAGE_CLASS"
 pulumi config set replicas 3
+lc_set_passwords
 
 # Object kind/name@resourceVersion of everything the stack manages, and the claims.
 cluster_snapshot() {
@@ -179,22 +186,34 @@ for i in 3 4; do
 done
 
 # --- 4. a config that breaks a policy ----------------------------------------------------------
+# replicas is updated in place, so the provider has nothing to refuse: the run fails because
+# of the policy alone.
 before=$(cluster_snapshot)
-pulumi config set storageSize 100Mi
+pulumi config set replicas 1
+violation() { grep -q '❌ replicated-mysql@' "$1" && grep -q '\[mandatory\].*mysql-minimum-replicas' "$1" \
+  && grep -q 'spec.replicas is 1, fewer than the minimum 2' "$1"; }
+# An error diagnostic of any kubernetes resource (the provider's), as the CLI prints them:
+# "  kubernetes:apps/v1:StatefulSet (mysql):" then "    error: ...".
+no_provider_error() { awk '/^  [^ ].*:$/ { res = $1 } /^    error:/ && res ~ /^kubernetes:/ { found = 1 } END { exit found }' "$1"; }
 pulumi_run preview "${with_policy[@]}"
-check "preview with storageSize 100Mi fails ($log)" test $? -ne 0
-violation() { grep -q '❌ replicated-mysql@' "$1" && grep -q '\[mandatory\].*mysql-storage-minimum-size' "$1" \
-  && grep -q 'requests.storage is "100Mi", less than the minimum' "$1"; }
-check "... with mysql-storage-minimum-size's mandatory violation and message" violation "$log"
+check "preview with replicas 1 fails ($log)" test $? -ne 0
+check "... with mysql-minimum-replicas's mandatory violation and message" violation "$log"
+check "... and no error from the provider" no_provider_error "$log"
 pulumi_run up --yes "${with_policy[@]}"
-check "up with storageSize 100Mi fails too ($log)" test $? -ne 0
+check "up with replicas 1 fails too ($log)" test $? -ne 0
 check "... with the same mandatory violation" violation "$log"
+check "... and no error from the provider" no_provider_error "$log"
 after=$(cluster_snapshot)
 check "nothing changed in the cluster ($(wc -l <<<"$before") objects, same resourceVersions)" \
   test "$before" = "$after"
-pulumi config rm storageSize
+pulumi config set replicas 3
 
-# --- 5. destroy --------------------------------------------------------------------------------
+# --- 5. the data volumes grow in place (test/e2e/volume-growth.sh) ------------------------------
+# shellcheck source=SCRIPTDIR/volume-growth.sh
+source "$ROOT/test/e2e/volume-growth.sh"
+e2e_volume_growth
+
+# --- 6. destroy --------------------------------------------------------------------------------
 pulumi_run destroy --yes
 check "destroy succeeds ($log)" test $? -eq 0
 for obj in statefulset/mysql service/mysql service/mysql-read service/mysql-metrics configmap/mysql poddisruptionbudget/mysql \

@@ -36,6 +36,12 @@ export function unwrapSecrets(value: any, path: string, secretPaths: string[]): 
     return value;
 }
 
+/** The engine's own type of a stack's read of another stack's (or its own) outputs. */
+export const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+
+/** Organization of the mocked stacks: what a self-managed (file) backend always calls it. */
+export const ORGANIZATION = "organization";
+
 /** Canned outputs for resources whose real providers compute them. */
 function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     switch (args.type) {
@@ -61,6 +67,12 @@ function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, an
  */
 export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
+    /**
+     * What exists before the program runs, for its reads (`Resource.get`, a StackReference),
+     * by `<type>::<id>`. A read of anything else fails as the real engine's would, except a
+     * StackReference, which finds a stack never deployed (no outputs).
+     */
+    readonly existing = new Map<string, Record<string, any>>();
     private readonly calls: Record<string, (inputs: any) => Record<string, any>>;
 
     constructor(calls: Record<string, (inputs: any) => Record<string, any>> = {}) {
@@ -69,9 +81,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
     reset(): void {
         this.resources.length = 0;
+        this.existing.clear();
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+        if (args.id) {
+            return this.read(args);
+        }
         const secretPaths: string[] = [];
         const inputs = unwrapSecrets(args.inputs, "", secretPaths);
         this.resources.push({
@@ -83,6 +99,19 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             custom: args.custom ?? true,
         });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args) } };
+    }
+
+    private read(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+        const id = args.id as string;
+        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, secretPaths: [], provider: args.provider, custom: true });
+        const state = this.existing.get(`${args.type}::${id}`);
+        if (state) {
+            return { id, state };
+        }
+        if (args.type === STACK_REFERENCE) {
+            return { id, state: { name: id, outputs: {}, secretOutputNames: [] } };
+        }
+        throw new Error(`${args.type} "${id}" does not exist (mocks.existing has no such object)`);
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
@@ -147,7 +176,7 @@ export const mocks = new RecordingMocks(PROGRAM_CALLS);
 
 /** Installs the shared recorder as Pulumi's mock engine; call in each suite's `before`. */
 export async function useMocks(stack = "unit"): Promise<RecordingMocks> {
-    await pulumi.runtime.setMocks(mocks, "replicated-mysql", stack, false);
+    await pulumi.runtime.setMocks(mocks, "replicated-mysql", stack, false, ORGANIZATION);
     mocks.reset();
     return mocks;
 }

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { RecordedResource, mocks, resolveOutput, useMocks } from "./mocks";
+import { ORGANIZATION, RecordedResource, STACK_REFERENCE, mocks, resolveOutput, useMocks } from "./mocks";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
 
@@ -30,12 +30,22 @@ export interface ProgramRun {
     secretOutputs: string[];
 }
 
+/** The key under which `existing` holds this stack's last deployment, for runProgram. */
+export const LAST_DEPLOYMENT = `${STACK_REFERENCE}::${ORGANIZATION}/replicated-mysql/program`;
+
 /**
  * Runs the real program (index.ts) under Pulumi mocks with the given config
- * (`replicated-mysql:*`, `aws:*`, `pulumi:*` keys) and returns what it registered and exported.
+ * (`replicated-mysql:*`, `aws:*`, `pulumi:*` keys) and returns what it registered and
+ * exported. `existing` holds what the program may read (see RecordingMocks.existing), such
+ * as the stack's last deployment under LAST_DEPLOYMENT: `{ outputs: { storageSize: "10Gi" } }`.
  */
-export async function runProgram(config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
+export async function runProgram(
+    config: Record<string, string>,
+    secretKeys: string[] = [],
+    existing: Record<string, Record<string, any>> = {},
+): Promise<ProgramRun> {
     await useMocks("program");
+    for (const [key, state] of Object.entries(existing)) mocks.existing.set(key, state);
     pulumi.runtime.setAllConfig(config, secretKeys);
     // index.ts exports the program's main function; it reads the config on each call.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -48,13 +48,13 @@ export function databaseStatefulSet(): any {
                 spec: {
                     securityContext: { runAsNonRoot: true, runAsUser: 999, fsGroup: 999 },
                     initContainers: [
-                        { name: "init-config", image: "mysql:8.4", env, resources },
-                        { name: "clone-from-peer", image: "percona/percona-xtrabackup:8.4", env, resources },
+                        { name: "init-config", image: "mariadb:10.11", env, resources },
+                        { name: "clone-from-peer", image: "mariadb:10.11", env, resources },
                     ],
                     containers: [
                         {
                             name: "mysql",
-                            image: "mysql:8.4",
+                            image: "mariadb:10.11",
                             env,
                             ports: [{ name: "mysql", containerPort: 3306 }],
                             volumeMounts: [
@@ -71,7 +71,7 @@ export function databaseStatefulSet(): any {
                         },
                         {
                             name: "clone-server",
-                            image: "percona/percona-xtrabackup:8.4",
+                            image: "mariadb:10.11",
                             env,
                             ports: [{ name: "clone", containerPort: 3307 }],
                             volumeMounts: [{ name: "data", mountPath: "/var/lib/mysql", subPath: "mysql" }],

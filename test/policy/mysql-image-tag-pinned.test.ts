@@ -33,8 +33,8 @@ describe("policy mysql-image-tag-pinned", () => {
 
     it("checks init containers and sidecars", async () => {
         const sts = databaseStatefulSet();
-        sts.spec.template.spec.initContainers[1].image = "percona/percona-xtrabackup";
-        assert.match((await run(sts))[0], /^StatefulSet "mysql": container "clone-from-peer" image "percona\/percona-xtrabackup" \(spec\.template\.spec\.initContainers\[1\]\.image\) has no tag/);
+        sts.spec.template.spec.initContainers[1].image = "mariadb";
+        assert.match((await run(sts))[0], /^StatefulSet "mysql": container "clone-from-peer" image "mariadb" \(spec\.template\.spec\.initContainers\[1\]\.image\) has no tag/);
     });
 
     it("leaves StatefulSets that are not databases to other policies", async () => {

@@ -52,6 +52,56 @@ describe("policy mysql-pod-disruption-budget", () => {
         assert.match((await stack([statefulSetType, databaseStatefulSet()], [podDisruptionBudgetType, budget]))[0].message, /\(spec\.maxUnavailable: 0\)/);
     });
 
+    // Kubernetes rounds a percentage up for both fields (disruption.go getExpectedPodCount).
+    const withBudget = async (replicas: number, spec: object) => {
+        const statefulSet = databaseStatefulSet();
+        statefulSet.spec.replicas = replicas;
+        const budget = podDisruptionBudget();
+        budget.spec = { ...spec, selector: budget.spec.selector };
+        return (await stack([statefulSetType, statefulSet], [podDisruptionBudgetType, budget])).map(v => v.message);
+    };
+    const blocked = (reason: string) =>
+        `StatefulSet "mysql": PodDisruptionBudget "mysql" selects its pods but allows no voluntary eviction (spec.${reason}), ` +
+        "so node drains hang; use maxUnavailable: 1.";
+
+    for (const [minAvailable, replicas, roundedUp] of [["50%", 1, 1], ["67%", 3, 3], ["81%", 5, 5]] as const) {
+        it(`reports minAvailable "${minAvailable}" over ${replicas} replica(s), which rounds up to all ${roundedUp}`, async () => {
+            assert.deepStrictEqual(await withBudget(replicas, { minAvailable }), [
+                blocked(`minAvailable: "${minAvailable}" with ${replicas} replicas, which Kubernetes rounds up to ${roundedUp}`),
+            ]);
+        });
+    }
+
+    it("reports minAvailable of 100% or more whatever the replicas, as it reports \"100%\"", async () => {
+        assert.deepStrictEqual(await withBudget(3, { minAvailable: "100%" }), [blocked('minAvailable: "100%"')]);
+        assert.deepStrictEqual(await withBudget(7, { minAvailable: "150%" }), [blocked('minAvailable: "150%"')]);
+    });
+
+    it("passes a minAvailable percentage that leaves one pod to evict after rounding up", async () => {
+        assert.deepStrictEqual(await withBudget(3, { minAvailable: "66%" }), []); // ceil(1.98) = 2 of 3
+        assert.deepStrictEqual(await withBudget(2, { minAvailable: "50%" }), []); // 1 of 2
+        assert.deepStrictEqual(await withBudget(5, { minAvailable: "80%" }), []); // 4 of 5
+    });
+
+    it("passes a maxUnavailable percentage above 0%, which rounds up to at least one pod", async () => {
+        assert.deepStrictEqual(await withBudget(1, { maxUnavailable: "50%" }), []);
+        assert.deepStrictEqual(await withBudget(3, { maxUnavailable: "1%" }), []);
+        assert.deepStrictEqual(await withBudget(5, { maxUnavailable: "34%" }), []);
+    });
+
+    it("reports maxUnavailable \"0%\", however it is written", async () => {
+        assert.deepStrictEqual(await withBudget(3, { maxUnavailable: "0%" }), [blocked('maxUnavailable: "0%"')]);
+        assert.deepStrictEqual(await withBudget(3, { maxUnavailable: "00%" }), [blocked('maxUnavailable: "00%"')]);
+    });
+
+    it("does not judge a minAvailable percentage while preview hides the replica count", async () => {
+        const statefulSet = databaseStatefulSet();
+        statefulSet.spec.replicas = unknownObject;
+        const budget = podDisruptionBudget();
+        budget.spec = { minAvailable: "67%", selector: budget.spec.selector };
+        assert.deepStrictEqual(await stack([statefulSetType, statefulSet], [podDisruptionBudgetType, budget]), []);
+    });
+
     it("ignores StatefulSets that are not databases", async () => {
         assert.deepStrictEqual(await stack([statefulSetType, webStatefulSet()]), []);
     });

@@ -58,17 +58,18 @@ describe("policy pack over the resources the real program registers (Pulumi mock
         assert.deepStrictEqual(await validatePack(replicatedMysqlPolicies, asPolicyInput(run)), []);
     });
 
-    it("reports a wrong storage class and a tiny volume set through stack config", async () => {
-        const run = await runProgram({ ...stackConfig("dev"), "replicated-mysql:storageClass": "gp2", "replicated-mysql:storageSize": "100Mi" });
-        const found = await validatePack(replicatedMysqlPolicies, asPolicyInput(run));
+    it("reports a wrong storage class and a volume under the pack's minimum set through stack config", async () => {
+        // The program itself refuses less than 1Gi, the pack's default minimum: raise the minimum.
+        const run = await runProgram({ ...stackConfig("dev"), "replicated-mysql:storageClass": "gp2", "replicated-mysql:storageSize": "2Gi" });
+        const found = await validatePack(replicatedMysqlPolicies, asPolicyInput(run), { "mysql-storage-minimum-size": { minimumSize: "5Gi" } });
         const name = databaseStatefulSets(run)[0].inputs.metadata.name;
         assert.deepStrictEqual(found.map(v => [v.policy, v.level, v.message]), [
             ["mysql-storage-class-allowed", "mandatory",
                 `StatefulSet "${name}": spec.volumeClaimTemplates[0] ("data").spec.storageClassName is "gp2", which is not an allowed storage class; ` +
                 "use one of: standard, linstor-csi-lvm-thin-r1, mysql-gp2, mysql-gp3 (or add it to allowedStorageClasses in the policy pack config)."],
             ["mysql-storage-minimum-size", "mandatory",
-                `StatefulSet "${name}": spec.volumeClaimTemplates[0] ("data").spec.resources.requests.storage is "100Mi", less than the minimum 1Gi; ` +
-                "request at least 1Gi (or lower minimumSize in the policy pack config)."],
+                `StatefulSet "${name}": spec.volumeClaimTemplates[0] ("data").spec.resources.requests.storage is "2Gi", less than the minimum 5Gi; ` +
+                "request at least 5Gi (or lower minimumSize in the policy pack config)."],
         ]);
     });
 

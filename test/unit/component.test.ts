@@ -1,7 +1,13 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ReplicatedMySql, ReplicatedMySqlArgs, Engine } from "../../components/mysql";
+import {
+    Engine,
+    ReplicatedMySql,
+    ReplicatedMySqlArgs,
+    STATEFUL_SET_CLAIM_SIZE,
+    defaultReadyTimeoutSeconds,
+} from "../../components/mysql";
 import { RecordedResource, mocks, resolveOutput, useMocks } from "../helpers/mocks";
 import { schemaProblems } from "../helpers/k8s-schema";
 
@@ -13,6 +19,7 @@ const T = {
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
     networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     password: "random:index/randomPassword:RandomPassword",
+    claim: "kubernetes:core/v1:PersistentVolumeClaim",
 };
 
 // Syntax MySQL 8.4 no longer accepts (FACTS.md section 3).
@@ -78,7 +85,7 @@ describe("ReplicatedMySql resource graph", () => {
                     d = await deploy("mysql", { engine, replicas, namespace: "db", storageClass: "fast", storageSize: "20Gi" });
                 });
 
-                it("creates exactly the tutorial's objects plus a Secret, PDB, NetworkPolicy and metrics Service, all in the namespace", () => {
+                it("creates the tutorial's objects plus a Secret, PDB, NetworkPolicy, metrics Service and each pod's claim, all in the namespace", () => {
                     const objects = kubernetesResources()
                         .filter((r) => r.type !== "pulumi:providers:kubernetes")
                         .map((r) => `${r.type} ${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`)
@@ -92,6 +99,7 @@ describe("ReplicatedMySql resource graph", () => {
                         `${T.networkPolicy} db/mysql`,
                         `${T.pdb} db/mysql`,
                         `${T.service} db/mysql-metrics`,
+                        ...Array.from({ length: replicas }, (_, i) => `${T.claim} db/data-mysql-${i}`),
                     ].sort());
                 });
 
@@ -283,6 +291,9 @@ describe("ReplicatedMySql options", () => {
         assert.deepStrictEqual(names, [
             "ConfigMap/orders",
             "NetworkPolicy/orders",
+            "PersistentVolumeClaim/data-orders-0",
+            "PersistentVolumeClaim/data-orders-1",
+            "PersistentVolumeClaim/data-orders-2",
             "PodDisruptionBudget/orders",
             "Secret/orders-credentials",
             "Service/orders",
@@ -325,14 +336,44 @@ describe("ReplicatedMySql options", () => {
         assert.deepStrictEqual(root, { value: "s3cret-from-config", secret: true });
     });
 
-    it("refuses a root password from config that is too short, with the arg's name", async () => {
-        mocks.reset();
-        const db = new ReplicatedMySql("mysql", { rootPassword: pulumi.secret("short") });
-        await assert.rejects(
-            resolveOutput(db.rootPassword),
-            /ReplicatedMySql "mysql" has invalid args: rootPassword must be at least 8 characters long/,
-        );
+    it("generates nothing, and so needs no random provider, when all four passwords are given", async () => {
+        const d = await deploy("mysql", {
+            rootPassword: pulumi.secret("root-from-config"),
+            replicationPassword: pulumi.secret("replication-from-config"),
+            backupPassword: "backup-from-config",
+            metricsPassword: pulumi.secret("metrics-from-config"),
+        });
+        assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("random:")), []);
+        const secret = d.one(T.secret, "mysql-credentials");
+        assert.deepStrictEqual(secret.inputs.stringData, {
+            "root-password": "root-from-config",
+            "replication-password": "replication-from-config",
+            "backup-password": "backup-from-config",
+            "metrics-password": "metrics-from-config",
+        });
+        assert.deepStrictEqual(secret.secretPaths, ["stringData"], "the passwords are sent as a secret");
     });
+
+    for (const [arg, value, problem] of [
+        ["rootPassword", "short", "rootPassword must be at least 8 characters long"],
+        [
+            "replicationPassword",
+            "r".repeat(33),
+            "replicationPassword must be at most 32 characters long (the most a replica's CHANGE REPLICATION SOURCE TO accepts)",
+        ],
+        ["backupPassword", "with space", "backupPassword must not contain white space, quotes or backslashes"],
+    ]) {
+        it(`refuses a bad ${arg} given as an Output once its value is known, naming the arg`, async () => {
+            mocks.reset();
+            const db = new ReplicatedMySql("mysql", { [arg]: pulumi.secret(value) });
+            // The Secret cannot be sent with a refused value, so its outputs fail with the reason.
+            await assert.rejects(resolveOutput(db.passwordSecret), (err: Error) => {
+                assert.ok(err.message.includes(`ReplicatedMySql "mysql" has invalid args: ${problem}`), err.message);
+                assert.ok(!err.message.includes(value), "the message does not repeat the password");
+                return true;
+            });
+        });
+    }
 
     it("opens no port but 3306 on MySQL, whose replicas clone over it", async () => {
         const d = await deploy("mysql", { metrics: { enabled: false } });
@@ -369,6 +410,73 @@ describe("ReplicatedMySql options", () => {
         });
     });
 
+    it("keeps each pod's data claim as a resource, the template's twin, that survives its removal", async () => {
+        const options = new Map<string, pulumi.ResourceOptions>();
+        mocks.reset();
+        const provider = new k8s.Provider("target", { kubeconfig: "{}" });
+        const db = new ReplicatedMySql("mysql", { replicas: 3, storageClass: "fast", storageSize: "20Gi" }, {
+            providers: [provider],
+            transformations: [({ type, name, opts }) => {
+                options.set(`${type} ${name}`, opts);
+                return undefined;
+            }],
+        });
+        await resolveOutput(db.primaryEndpoint);
+        await mocks.settle();
+        const template = mocks.find(T.statefulSet, "mysql").inputs.spec.volumeClaimTemplates[0];
+        const claims = mocks.ofType(T.claim);
+        assert.deepStrictEqual(claims.map((c) => c.inputs.metadata.name), ["data-mysql-0", "data-mysql-1", "data-mysql-2"]);
+        for (const claim of claims) {
+            // The name the StatefulSet controller looks for: <template>-<statefulSet>-<ordinal>.
+            assert.deepStrictEqual(claim.inputs.spec, template.spec);
+            assert.deepStrictEqual(claim.inputs.metadata.labels, template.metadata.labels);
+            assert.deepStrictEqual(claim.inputs.metadata.annotations, {
+                "pulumi.com/skipAwait": "true",
+                "pulumi.com/patchForce": "true",
+            });
+            assert.strictEqual(options.get(`${T.claim} ${claim.name}`)?.retainOnDelete, true, `${claim.name} is retained`);
+        }
+        const statefulSetOptions = options.get(`${T.statefulSet} mysql`) as pulumi.CustomResourceOptions;
+        assert.deepStrictEqual(statefulSetOptions.ignoreChanges, [STATEFUL_SET_CLAIM_SIZE]);
+        assert.strictEqual(
+            STATEFUL_SET_CLAIM_SIZE.replace(/\[0\]/, ".0").split(".").reduce((o: any, k) => o[k], mocks.find(T.statefulSet, "mysql").inputs),
+            "20Gi",
+            "the ignored path is the template's size",
+        );
+        const dependsOn = await Promise.all(
+            (statefulSetOptions.dependsOn as pulumi.Resource[]).map((r) => resolveOutput(r.urn).then((u) => u.value)),
+        );
+        for (const claim of claims) {
+            assert.ok(dependsOn.some((urn) => urn.endsWith(`::${claim.name}`)), `the StatefulSet waits for ${claim.name}`);
+        }
+    });
+
+    it("gives every claim the new size when storageSize grows, new pods' claims included", async () => {
+        const grown = await deploy("mysql", { replicas: 4, storageSize: "25Gi" });
+        assert.deepStrictEqual(
+            grown.byType(T.claim).map((c) => `${c.inputs.metadata.name}=${c.inputs.spec.resources.requests.storage}`),
+            ["data-mysql-0=25Gi", "data-mysql-1=25Gi", "data-mysql-2=25Gi", "data-mysql-3=25Gi"],
+        );
+    });
+
+    for (const [replicas, storageSize, seconds] of [
+        [3, "10Gi", 1010], // 600 + 2 × ceil(10 GiB / 50 MiB/s = 204.8 s)
+        [3, "100Gi", 4696], // 600 + 2 × 2048
+        [5, "100Gi", 8792], // 600 + 4 × 2048
+        [1, "500Gi", 600], // no replica to clone
+    ] as const) {
+        it(`waits ${seconds} s by default for ${replicas} pod(s) of ${storageSize}`, async () => {
+            const d = await deploy("mysql", { replicas, storageSize });
+            assert.strictEqual(d.statefulSet.metadata.annotations["pulumi.com/timeoutSeconds"], String(seconds));
+            assert.strictEqual(defaultReadyTimeoutSeconds(replicas, storageSize), seconds);
+        });
+    }
+
+    it("waits as long as readyTimeoutSeconds says", async () => {
+        const d = await deploy("mysql", { readyTimeoutSeconds: 7200 });
+        assert.strictEqual(d.statefulSet.metadata.annotations["pulumi.com/timeoutSeconds"], "7200");
+    });
+
     it("rolls the pods when the scripts or configs change", async () => {
         const mysql = await deploy("mysql", { engine: "mysql" });
         const mysqlDigest = mysql.statefulSet.spec.template.metadata.annotations["replicated-mysql/config-digest"];
@@ -379,22 +487,32 @@ describe("ReplicatedMySql options", () => {
     });
 });
 
+const SIZE_RULE = 'a Kubernetes quantity from "1Gi" to "64Ti", such as "10Gi" or "500Gi"';
+
 describe("ReplicatedMySql argument checks", () => {
     before(() => useMocks());
 
     const cases: Array<[string, ReplicatedMySqlArgs, string]> = [
-        ["zero replicas", { replicas: 0 }, "replicas must be a whole number of at least 1 (got 0)"],
-        ["fractional replicas", { replicas: 2.5 }, "replicas must be a whole number of at least 1 (got 2.5)"],
-        ["replicas as a string", { replicas: "3" as unknown as number }, 'replicas must be a whole number of at least 1 (got "3")'],
+        ["zero replicas", { replicas: 0 }, "replicas must be a whole number from 1 to 32 (got 0)"],
+        ["fractional replicas", { replicas: 2.5 }, "replicas must be a whole number from 1 to 32 (got 2.5)"],
+        ["replicas as a string", { replicas: "3" as unknown as number }, 'replicas must be a whole number from 1 to 32 (got "3")'],
+        // Refused, not attempted: 3000000000 pods hung the program, 99999999999 threw "Invalid array length".
+        ["three billion replicas", { replicas: 3000000000 }, "replicas must be a whole number from 1 to 32 (got 3000000000)"],
+        ["33 replicas", { replicas: 33 }, "replicas must be a whole number from 1 to 32 (got 33)"],
+        ["a size that is not a quantity", { storageSize: "10GB" }, `storageSize must be ${SIZE_RULE} (got "10GB")`],
+        ["a zero size", { storageSize: "0Gi" }, `storageSize must be ${SIZE_RULE} (got "0Gi")`],
+        ["a one-byte size", { storageSize: "1" }, `storageSize must be ${SIZE_RULE} (got "1")`],
+        ["a size just under 1Gi", { storageSize: "1023Mi" }, `storageSize must be ${SIZE_RULE} (got "1023Mi")`],
+        ["a size over 64Ti", { storageSize: "65Ti" }, `storageSize must be ${SIZE_RULE} (got "65Ti")`],
         [
-            "a size that is not a quantity",
-            { storageSize: "10GB" },
-            'storageSize must be a positive Kubernetes quantity such as "10Gi" or "500Mi" (got "10GB")',
+            "a wait under a minute",
+            { readyTimeoutSeconds: 59 },
+            "readyTimeoutSeconds must be a whole number of seconds from 60 to 2592000 (got 59)",
         ],
         [
-            "a zero size",
-            { storageSize: "0Gi" },
-            'storageSize must be a positive Kubernetes quantity such as "10Gi" or "500Mi" (got "0Gi")',
+            "a fractional wait",
+            { readyTimeoutSeconds: 600.5 },
+            "readyTimeoutSeconds must be a whole number of seconds from 60 to 2592000 (got 600.5)",
         ],
         ["an unknown engine", { engine: "postgres" as Engine }, 'engine must be one of "mysql", "mariadb" (got "postgres")'],
         ["an untagged image", { image: "mysql" }, 'image must name a tag other than latest, or a digest (got "mysql")'],
@@ -413,6 +531,22 @@ describe("ReplicatedMySql argument checks", () => {
             "a root password with a quote",
             { rootPassword: "abc'defgh" },
             "rootPassword must not contain white space, quotes or backslashes (got a 9-character value)",
+        ],
+        [
+            "a short replication password",
+            { replicationPassword: "" },
+            "replicationPassword must be at least 8 characters long (got a 0-character value)",
+        ],
+        [
+            "a replication password longer than MySQL accepts",
+            { replicationPassword: "r".repeat(33) },
+            "replicationPassword must be at most 32 characters long (the most a replica's CHANGE REPLICATION SOURCE TO accepts) " +
+                "(got a 33-character value)",
+        ],
+        [
+            "a backup password with a backslash",
+            { backupPassword: "abc\\defgh" },
+            "backupPassword must not contain white space, quotes or backslashes (got a 9-character value)",
         ],
         [
             "an unknown retention",
@@ -440,9 +574,9 @@ describe("ReplicatedMySql argument checks", () => {
     it("names every bad arg in one message", () => {
         assert.throws(() => new ReplicatedMySql("mysql", { replicas: -1, engine: "oracle" as Engine, storageSize: "big" }), {
             message:
-                'ReplicatedMySql "mysql" has invalid args: replicas must be a whole number of at least 1 (got -1); ' +
+                'ReplicatedMySql "mysql" has invalid args: replicas must be a whole number from 1 to 32 (got -1); ' +
                 'engine must be one of "mysql", "mariadb" (got "oracle"); ' +
-                'storageSize must be a positive Kubernetes quantity such as "10Gi" or "500Mi" (got "big")',
+                `storageSize must be ${SIZE_RULE} (got "big")`,
         });
     });
 

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { CONFIG_DEFAULTS, OPTIONAL_CONFIG_KEYS } from "../../stack/config";
-import { RecordedResource, mocks } from "../helpers/mocks";
-import { ProgramRun, REPO_ROOT, STACKS, StackName, runProgram, stackConfig } from "../helpers/program";
+import { RecordedResource, STACK_REFERENCE, mocks } from "../helpers/mocks";
+import { LAST_DEPLOYMENT, ProgramRun, REPO_ROOT, STACKS, StackName, runProgram, stackConfig } from "../helpers/program";
 
 const T = {
     statefulSet: "kubernetes:apps/v1:StatefulSet",
@@ -16,6 +16,7 @@ const T = {
     role: "aws:iam/role:Role",
     attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     subnet: "aws:ec2/subnet:Subnet",
+    randomPassword: "random:index/randomPassword:RandomPassword",
 };
 
 function only(run: ProgramRun, type: string): RecordedResource[] {
@@ -40,6 +41,7 @@ const EXPECTED_OUTPUTS = [
     "replicaEndpoints",
     "rootPassword",
     "storageClass",
+    "storageSize",
 ];
 
 describe("the program, run per stack file", () => {
@@ -50,7 +52,10 @@ describe("the program, run per stack file", () => {
 
     for (const stack of STACKS) {
         it(`${stack}: registers every custom resource with an explicit, non-default provider`, () => {
-            const custom = runs[stack].resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+            // The StackReference is the engine's own read, which default providers do not concern.
+            const custom = runs[stack].resources.filter(
+                (r) => r.custom && !r.type.startsWith("pulumi:providers:") && r.type !== STACK_REFERENCE,
+            );
             assert.ok(custom.length > 0);
             for (const r of custom) {
                 assert.ok(r.provider, `${r.type} ${r.name} has a provider`);
@@ -84,7 +89,11 @@ describe("the program, run per stack file", () => {
                 stack === "eks" ? ["kubeconfig", "rootPassword"] : ["rootPassword"],
             );
             assert.strictEqual(claimOf(run).resources.requests.storage, "10Gi");
+            assert.strictEqual(run.outputs.storageSize, "10Gi");
             assert.strictEqual(only(run, T.statefulSet)[0].inputs.spec.replicas, 3);
+            // No password in the stack file: all three are generated with an explicit random provider.
+            assert.strictEqual(only(run, T.randomPassword).length, 4);
+            assert.strictEqual(only(run, "pulumi:providers:random").length, 1);
         });
     }
 
@@ -208,6 +217,35 @@ describe("the program with other settings", () => {
         assert.strictEqual(secret.inputs.stringData["root-password"], "correct-horse-battery");
         assert.strictEqual(run.outputs.rootPassword, "correct-horse-battery");
         assert.ok(run.secretOutputs.includes("rootPassword"));
+        // The other three are still generated, so the random provider is still needed.
+        assert.strictEqual(only(run, "pulumi:providers:random").length, 1);
+        assert.deepStrictEqual(only(run, T.randomPassword).map((r) => r.name).sort(), [
+            "mysql-backup-password",
+            "mysql-metrics-password",
+            "mysql-replication-password",
+        ]);
+    });
+
+    it("with all four passwords in config, registers no random provider or resource at all", async () => {
+        const passwords = {
+            "replicated-mysql:rootPassword": "root-pw-from-config",
+            "replicated-mysql:replicationPassword": "replication-pw-from-config",
+            "replicated-mysql:backupPassword": "backup-pw-from-config",
+            "replicated-mysql:metricsPassword": "metrics-pw-from-config",
+        };
+        const run = await runProgram({ ...stackConfig("dev"), ...passwords }, Object.keys(passwords));
+        assert.deepStrictEqual(
+            run.resources.filter((r) => r.type.startsWith("random:") || r.type === "pulumi:providers:random"),
+            [],
+        );
+        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret") as RecordedResource;
+        assert.deepStrictEqual(secret.inputs.stringData, {
+            "root-password": "root-pw-from-config",
+            "replication-password": "replication-pw-from-config",
+            "backup-password": "backup-pw-from-config",
+            "metrics-password": "metrics-pw-from-config",
+        });
+        assert.ok(secret.secretPaths.some((p) => p.startsWith("stringData")), "the passwords stay secret");
     });
 
     it("can deploy into a namespace that already exists", async () => {
@@ -231,18 +269,42 @@ describe("the program with other settings", () => {
 });
 
 describe("bad stack config", () => {
+    const SIZE = 'a Kubernetes quantity from "1Gi" to "64Ti", such as "10Gi" or "500Gi"';
     const cases: Array<[string, StackName, Record<string, string | undefined>, string]> = [
         ["an unknown cluster", "dev", { cluster: "gke" }, 'replicated-mysql:cluster is "gke"; allowed: minikube, linstor, eks'],
         ["an unknown engine", "dev", { engine: "postgres" }, 'replicated-mysql:engine is "postgres"; allowed: mysql, mariadb'],
         ["metrics as a word", "dev", { metrics: "yes" }, 'replicated-mysql:metrics is "yes"; allowed: true or false'],
-        ["zero replicas", "dev", { replicas: "0" }, 'replicated-mysql:replicas is "0"; allowed: a whole number of at least 1'],
-        ["fractional replicas", "dev", { replicas: "2.5" }, 'replicated-mysql:replicas is "2.5"; allowed: a whole number of at least 1'],
-        ["words for replicas", "dev", { replicas: "three" }, 'replicated-mysql:replicas is "three"; allowed: a whole number of at least 1'],
+        ["zero replicas", "dev", { replicas: "0" }, 'replicated-mysql:replicas is "0"; allowed: a whole number from 1 to 32'],
+        ["fractional replicas", "dev", { replicas: "2.5" }, 'replicated-mysql:replicas is "2.5"; allowed: a whole number from 1 to 32'],
+        ["words for replicas", "dev", { replicas: "three" }, 'replicated-mysql:replicas is "three"; allowed: a whole number from 1 to 32'],
+        // These two hung the program and threw "Invalid array length".
         [
-            "a malformed storage size",
+            "three billion replicas",
             "dev",
-            { storageSize: "10GB" },
-            'replicated-mysql:storageSize is "10GB"; allowed: a positive Kubernetes quantity such as "10Gi" or "500Mi"',
+            { replicas: "3000000000" },
+            'replicated-mysql:replicas is "3000000000"; allowed: a whole number from 1 to 32',
+        ],
+        [
+            "a hundred billion replicas",
+            "dev",
+            { replicas: "99999999999" },
+            'replicated-mysql:replicas is "99999999999"; allowed: a whole number from 1 to 32',
+        ],
+        ["a malformed storage size", "dev", { storageSize: "10GB" }, `replicated-mysql:storageSize is "10GB"; allowed: ${SIZE}`],
+        // Accepted before as a 1-byte volume.
+        ["a storage size of 1 byte", "dev", { storageSize: "1" }, `replicated-mysql:storageSize is "1"; allowed: ${SIZE}`],
+        ["a storage size over 64Ti", "dev", { storageSize: "100Ti" }, `replicated-mysql:storageSize is "100Ti"; allowed: ${SIZE}`],
+        [
+            "a wait under a minute",
+            "dev",
+            { readyTimeoutSeconds: "30" },
+            'replicated-mysql:readyTimeoutSeconds is "30"; allowed: a whole number of seconds from 60 to 2592000',
+        ],
+        [
+            "a wait in minutes",
+            "dev",
+            { readyTimeoutSeconds: "20m" },
+            'replicated-mysql:readyTimeoutSeconds is "20m"; allowed: a whole number of seconds from 60 to 2592000',
         ],
         [
             "a linstor stack with neither a class nor a pool",
@@ -252,13 +314,75 @@ describe("bad stack config", () => {
                 "set linstorStoragePool (and optionally linstorPlacementCount) so the stack creates the LINSTOR " +
                 "StorageClass, or set storageClass to an existing class",
         ],
+        [
+            "six LINSTOR copies of every volume",
+            "linstor",
+            { linstorPlacementCount: "6" },
+            'replicated-mysql:linstorPlacementCount is "6"; allowed: a whole number from 1 to 5',
+        ],
         ["an unknown EBS type", "eks", { ebsVolumeType: "io2" }, 'replicated-mysql:ebsVolumeType is "io2"; allowed: gp2, gp3'],
-        ["two EKS nodes", "eks", { eksNodeCount: "2" }, 'replicated-mysql:eksNodeCount is "2"; allowed: a whole number of at least 3'],
+        [
+            "two EKS nodes",
+            "eks",
+            { eksNodeCount: "2" },
+            'replicated-mysql:eksNodeCount is "2"; allowed: a whole number from 3 to 50 (spread over three zones)',
+        ],
+        [
+            "an EKS version EKS does not offer",
+            "eks",
+            { eksKubernetesVersion: "1.99" },
+            'replicated-mysql:eksKubernetesVersion is "1.99"; allowed: 1.32, 1.33, 1.34, 1.35, 1.36',
+        ],
+        [
+            "an empty EKS instance type",
+            "eks",
+            { eksInstanceType: "" },
+            'replicated-mysql:eksInstanceType is ""; allowed: an EC2 instance type such as "t3.large" or "m7g.xlarge"',
+        ],
         [
             "a bad namespace",
             "dev",
             { namespace: "My_NS" },
             `replicated-mysql:namespace is "My_NS"; allowed: a DNS label (lower-case letters, digits and '-', at most 63 characters)`,
+        ],
+        [
+            "kube-system as a namespace the stack creates",
+            "dev",
+            { namespace: "kube-system", createNamespace: "true" },
+            'replicated-mysql:namespace is "kube-system"; allowed: with createNamespace true, a namespace the stack ' +
+                "creates and owns, not default or kube-* (set createNamespace false to deploy into a namespace that exists)",
+        ],
+        [
+            "default as a namespace the stack creates",
+            "dev",
+            { namespace: "default" },
+            'replicated-mysql:namespace is "default"; allowed: with createNamespace true, a namespace the stack ' +
+                "creates and owns, not default or kube-* (set createNamespace false to deploy into a namespace that exists)",
+        ],
+        ["an empty context", "dev", { context: "" }, 'replicated-mysql:context is ""; allowed: the name of a context of the kubeconfig'],
+        // Silently ignored before.
+        [
+            "a misspelt key",
+            "dev",
+            { replica: "5" },
+            "replicated-mysql:replica is not a key of this project; did you mean replicated-mysql:replicas? " +
+                "(pulumi config rm replica, then set replicas)",
+        ],
+        [
+            "a misspelt password key, without showing its value",
+            "dev",
+            { rootPasword: "s3cret-value" },
+            "replicated-mysql:rootPasword is not a key of this project; did you mean replicated-mysql:rootPassword? " +
+                "(pulumi config rm rootPasword, then set rootPassword)",
+        ],
+        [
+            "a key like none of ours",
+            "dev",
+            { colour: "blue" },
+            "replicated-mysql:colour is not a key of this project; allowed: cluster, namespace, createNamespace, metrics, replicas, " +
+                "engine, storageSize, linstorPlacementCount, ebsVolumeType, eksInstanceType, eksNodeCount, eksKubernetesVersion, " +
+                "storageClass, readyTimeoutSeconds, rootPassword, replicationPassword, backupPassword, metricsPassword, kubeconfig, " +
+                "context, linstorStoragePool",
         ],
     ];
     for (const [what, stack, changes, message] of cases) {
@@ -269,6 +393,21 @@ describe("bad stack config", () => {
                 else config[`replicated-mysql:${key}`] = value;
             }
             await assert.rejects(runProgram(config), { message: `Invalid stack config: ${message}` });
+            await mocks.settle();
+            assert.deepStrictEqual(mocks.resources, []);
+        });
+    }
+
+    for (const [key, value, allowed] of [
+        ["rootPassword", "short", "at least 8 characters, without white space, quotes or backslashes"],
+        ["replicationPassword", "r".repeat(33), "8 to 32 characters, without white space, quotes or backslashes"],
+        ["backupPassword", "it's-a-secret", "at least 8 characters, without white space, quotes or backslashes"],
+    ]) {
+        it(`refuses a bad ${key} from config before registering anything, without printing it`, async () => {
+            const config = { ...stackConfig("dev"), [`replicated-mysql:${key}`]: value };
+            await assert.rejects(runProgram(config, [`replicated-mysql:${key}`]), {
+                message: `Invalid stack config: replicated-mysql:${key} is a ${value.length}-character secret; allowed: ${allowed}`,
+            });
             await mocks.settle();
             assert.deepStrictEqual(mocks.resources, []);
         });
@@ -289,8 +428,94 @@ describe("bad stack config", () => {
         await assert.rejects(runProgram(config), {
             message:
                 'Invalid stack config: replicated-mysql:cluster is "kind"; allowed: minikube, linstor, eks; ' +
-                'replicated-mysql:replicas is "-1"; allowed: a whole number of at least 1',
+                'replicated-mysql:replicas is "-1"; allowed: a whole number from 1 to 32',
         });
+    });
+});
+
+describe("day-2 volume changes, checked against the last deployment", () => {
+    const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
+    const deployedWith = (outputs: Record<string, string>) => ({ [LAST_DEPLOYMENT]: { outputs } });
+    const liveClass = (name: string, allowVolumeExpansion?: boolean) => ({
+        [`${STORAGE_CLASS}::${name}`]: { metadata: { name }, provisioner: "k8s.io/minikube-hostpath", allowVolumeExpansion },
+    });
+    const claimSizes = (run: ProgramRun) =>
+        only(run, "kubernetes:core/v1:PersistentVolumeClaim").map((c) => `${c.inputs.metadata.name}=${c.inputs.spec.resources.requests.storage}`);
+    /** Kubernetes objects the run would create or change (a read changes nothing). */
+    const changes = () =>
+        mocks.resources.filter((r) => r.type.startsWith("kubernetes:") && !(r.type === STORAGE_CLASS && r.name === "expanded-storage-class"));
+
+    it("reads the stack's own last outputs, and exports the size for the next run", async () => {
+        const run = await runProgram(stackConfig("dev"), [], deployedWith({ storageSize: "10Gi", storageClass: "standard" }));
+        const [reference] = only(run, STACK_REFERENCE);
+        assert.strictEqual(reference.inputs.name, "organization/replicated-mysql/program");
+        assert.strictEqual(run.outputs.storageSize, "10Gi");
+        assert.deepStrictEqual(only(run, STORAGE_CLASS), [], "an unchanged size reads no class");
+    });
+
+    it("refuses a smaller storageSize before any Kubernetes object, naming the key and why", async () => {
+        const config = { ...stackConfig("dev"), "replicated-mysql:storageSize": "5Gi" };
+        await assert.rejects(runProgram(config, [], deployedWith({ storageSize: "10Gi", storageClass: "standard" })), {
+            message:
+                'Invalid stack config: replicated-mysql:storageSize is "5Gi"; allowed: "10Gi" or more, since the data ' +
+                "volumes already have 10Gi and Kubernetes cannot shrink a volume",
+        });
+        await mocks.settle();
+        assert.deepStrictEqual(mocks.resources.map((r) => r.type), [STACK_REFERENCE], "only the read of the last deployment");
+    });
+
+    it("grows every claim in place when the existing class allows expansion", async () => {
+        const config = { ...stackConfig("dev"), "replicated-mysql:storageSize": "20Gi", "replicated-mysql:replicas": "4" };
+        const run = await runProgram(config, [], {
+            ...deployedWith({ storageSize: "10Gi", storageClass: "standard" }),
+            ...liveClass("standard", true),
+        });
+        assert.deepStrictEqual(claimSizes(run), ["data-mysql-0=20Gi", "data-mysql-1=20Gi", "data-mysql-2=20Gi", "data-mysql-3=20Gi"]);
+        assert.strictEqual(run.outputs.storageSize, "20Gi");
+        const [read] = only(run, STORAGE_CLASS);
+        assert.strictEqual(read.name, "expanded-storage-class", "the class was read, not created");
+    });
+
+    it("refuses growth on an existing class that does not allow expansion, before any Kubernetes object", async () => {
+        const config = { ...stackConfig("dev"), "replicated-mysql:storageSize": "20Gi" };
+        for (const allowVolumeExpansion of [false, undefined]) {
+            await assert.rejects(
+                runProgram(config, [], {
+                    ...deployedWith({ storageSize: "10Gi", storageClass: "standard" }),
+                    ...liveClass("standard", allowVolumeExpansion),
+                }),
+                {
+                    message:
+                        'Invalid stack config: replicated-mysql:storageSize is "20Gi", larger than the 10Gi of the data ' +
+                        'volumes, but StorageClass "standard" does not allow volume expansion (allowVolumeExpansion is not ' +
+                        'true); allowed: "10Gi", or first let the class expand volumes (kubectl patch storageclass standard ' +
+                        `-p '{"allowVolumeExpansion":true}', if its provisioner can grow a volume)`,
+                },
+            );
+            await mocks.settle();
+            assert.deepStrictEqual(changes(), []);
+            assert.ok(mocks.resources.some((r) => r.name === "expanded-storage-class"), "the class was read");
+        }
+    });
+
+    it("grows on a class the stack creates without reading it: it allows expansion", async () => {
+        const config = { ...stackConfig("linstor"), "replicated-mysql:storageSize": "20Gi" };
+        const run = await runProgram(config, [], deployedWith({ storageSize: "10Gi", storageClass: "linstor-csi-lvm-thin-r1" }));
+        assert.deepStrictEqual(claimSizes(run), ["data-mysql-0=20Gi", "data-mysql-1=20Gi", "data-mysql-2=20Gi"]);
+        const [created] = only(run, STORAGE_CLASS);
+        assert.strictEqual(created.inputs.allowVolumeExpansion, true);
+    });
+
+    it("refuses moving the volumes to another StorageClass, however the class is chosen", async () => {
+        const eks = { ...stackConfig("eks"), "replicated-mysql:ebsVolumeType": "gp3" };
+        await assert.rejects(runProgram(eks, [], deployedWith({ storageSize: "10Gi", storageClass: "mysql-gp2" })), {
+            message:
+                `Invalid stack config: the data volumes' StorageClass would change from "mysql-gp2" to "mysql-gp3" ` +
+                "(set by replicated-mysql:storageClass, or on eks ebsVolumeType, on linstor linstorPlacementCount); " +
+                'allowed: "mysql-gp2", since a claim cannot move to another class in place',
+        });
+        await mocks.settle();
+        assert.deepStrictEqual(mocks.resources.map((r) => r.type), [STACK_REFERENCE]);
     });
 });
 

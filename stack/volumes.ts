@@ -1,0 +1,89 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { storageBytes } from "../components/mysql";
+import { PROJECT, StackConfig } from "./config";
+
+/** What the data volumes were deployed with last time, from the stack's own outputs. */
+export interface DeployedVolumes {
+    storageSize?: string;
+    storageClass?: string;
+}
+
+/** The StorageClass a config gives the data volumes, and whether the stack creates it. */
+export interface StorageClassChoice {
+    name: string;
+    created: boolean;
+}
+
+/**
+ * Reads this stack's outputs from its last deployment (nothing before the first). A program
+ * sees only the config it is given, not what it deployed before: without this it could not
+ * tell a shrink from a first deployment. A read, it changes nothing.
+ */
+export async function deployedVolumes(): Promise<DeployedVolumes> {
+    const self = new pulumi.StackReference("last-deployment", {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    });
+    const [storageSize, storageClass] = await Promise.all([
+        self.getOutputValue("storageSize"),
+        self.getOutputValue("storageClass"),
+    ]);
+    return { storageSize, storageClass };
+}
+
+function refuse(problem: string): never {
+    throw new Error(`Invalid stack config: ${problem}`);
+}
+
+/**
+ * Refuses a volume change Kubernetes cannot make in place: another StorageClass (a claim's
+ * class is immutable) or a smaller size (a volume never shrinks). Needs nothing registered.
+ * Returns whether the volumes grow.
+ */
+export function checkVolumeChange(config: StackConfig, storageClass: StorageClassChoice, deployed: DeployedVolumes): boolean {
+    if (deployed.storageClass !== undefined && deployed.storageClass !== storageClass.name) {
+        refuse(
+            `the data volumes' StorageClass would change from "${deployed.storageClass}" to "${storageClass.name}" ` +
+                `(set by ${PROJECT}:storageClass, or on eks ebsVolumeType, on linstor linstorPlacementCount); ` +
+                `allowed: "${deployed.storageClass}", since a claim cannot move to another class in place`,
+        );
+    }
+    const before = storageBytes(deployed.storageSize);
+    const after = storageBytes(config.storageSize) as number;
+    if (before !== undefined && after < before) {
+        refuse(
+            `${PROJECT}:storageSize is "${config.storageSize}"; allowed: "${deployed.storageSize}" or more, ` +
+                `since the data volumes already have ${deployed.storageSize} and Kubernetes cannot shrink a volume`,
+        );
+    }
+    return before !== undefined && after > before;
+}
+
+/**
+ * Refuses growing volumes on an existing StorageClass that does not allow expansion: the
+ * API server would refuse each claim, half-way through the update. A class the stack
+ * creates allows it; an existing one is read (a read changes nothing) only when growing.
+ */
+export async function checkExpansionAllowed(
+    config: StackConfig,
+    storageClass: StorageClassChoice,
+    deployed: DeployedVolumes,
+    provider: k8s.Provider,
+): Promise<void> {
+    if (storageClass.created) {
+        return;
+    }
+    const live = k8s.storage.v1.StorageClass.get("expanded-storage-class", storageClass.name, { provider });
+    // The SDK's own resolution of an Output (what StackReference.getOutputValue uses): unlike
+    // apply, it also settles when preview leaves a value unknown, so the program cannot hang.
+    const allowVolumeExpansion = await (live.allowVolumeExpansion as unknown as { promise(): Promise<boolean | undefined> }).promise();
+    if (allowVolumeExpansion !== true) {
+        refuse(
+            `${PROJECT}:storageSize is "${config.storageSize}", larger than the ${deployed.storageSize} of the data ` +
+                `volumes, but StorageClass "${storageClass.name}" does not allow volume expansion ` +
+                `(allowVolumeExpansion is not true); allowed: "${deployed.storageSize}", or first let the class ` +
+                `expand volumes (kubectl patch storageclass ${storageClass.name} -p '{"allowVolumeExpansion":true}', ` +
+                "if its provisioner can grow a volume)",
+        );
+    }
+}
