@@ -321,7 +321,8 @@ lc_up() {
   pulumi config set cluster minikube
   pulumi config set kubeconfig "$dir/kubeconfig"
   pulumi config set storageClass "$STORAGE_CLASS"
-  pulumi config set replicas 3
+  # Only a new stack gets 3 pods: a later local:up keeps the scale the user chose.
+  pulumi config get replicas >/dev/null 2>&1 || pulumi config set replicas 3
   lc_set_passwords
   pulumi up --yes --non-interactive --skip-preview --policy-pack "$LOCAL_CLUSTER_ROOT/policy" \
     --policy-pack-config "$LOCAL_CLUSTER_ROOT/test/e2e/policy-config.json"

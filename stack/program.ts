@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { PASSWORD_ARGS, ReplicatedMySql } from "../components/mysql";
 import { clusterTarget, storageClassChoice } from "../clusters";
 import { readStackConfig } from "./config";
-import { checkExpansionAllowed, checkVolumeChange, deployedVolumes } from "./volumes";
+import { checkDataStaysUsable, checkExpansionAllowed, checkVolumeChange, deployedVolumes } from "./volumes";
 
 /**
  * The whole program: read the stack's config, provision or target its cluster, deploy
@@ -16,6 +16,7 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
     // that could change (the growth check below reads the class through the provider).
     const storageClass = storageClassChoice(config);
     const deployed = await deployedVolumes();
+    checkDataStaysUsable(config, deployed);
     const grows = checkVolumeChange(config, storageClass, deployed);
 
     const target = clusterTarget(config);
@@ -57,6 +58,8 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
         readEndpoint: db.readEndpoint,
         replicaEndpoints: db.replicaEndpoints,
         namespace: db.namespace,
+        // Read back by the next run (stack/volumes.ts): the volumes hold this engine's data.
+        engine: pulumi.output(config.engine),
         storageClass: target.storageClass,
         // Read back by the next run (stack/volumes.ts) to refuse a shrink before any change.
         storageSize: pulumi.output(config.storageSize),

@@ -7,6 +7,10 @@ import { PROJECT, StackConfig } from "./config";
 export interface DeployedVolumes {
     storageSize?: string;
     storageClass?: string;
+    /** The engine whose datadirs the volumes hold (absent for stacks deployed before it was exported). */
+    engine?: string;
+    /** The namespace the data claims live in. */
+    namespace?: string;
 }
 
 /** The StorageClass a config gives the data volumes, and whether the stack creates it. */
@@ -24,15 +28,39 @@ export async function deployedVolumes(): Promise<DeployedVolumes> {
     const self = new pulumi.StackReference("last-deployment", {
         name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
     });
-    const [storageSize, storageClass] = await Promise.all([
+    const [storageSize, storageClass, engine, namespace] = await Promise.all([
         self.getOutputValue("storageSize"),
         self.getOutputValue("storageClass"),
+        self.getOutputValue("engine"),
+        self.getOutputValue("namespace"),
     ]);
-    return { storageSize, storageClass };
+    return { storageSize, storageClass, engine, namespace };
 }
 
 function refuse(problem: string): never {
     throw new Error(`Invalid stack config: ${problem}`);
+}
+
+/**
+ * Refuses a change that would leave the data behind: another engine (MariaDB cannot start
+ * on a MySQL datadir, nor the reverse) or another namespace (the claims stay where they
+ * are, and the new namespace gets a new, empty database). Needs nothing registered.
+ */
+export function checkDataStaysUsable(config: StackConfig, deployed: DeployedVolumes): void {
+    if (deployed.engine !== undefined && deployed.engine !== config.engine) {
+        refuse(
+            `${PROJECT}:engine is "${config.engine}"; allowed: "${deployed.engine}", since the data volumes hold ` +
+                `${deployed.engine} datadirs, which the other engine cannot start on (to switch engines, dump the data ` +
+                "and load it into a new stack)",
+        );
+    }
+    if (deployed.namespace !== undefined && deployed.namespace !== config.namespace) {
+        refuse(
+            `${PROJECT}:namespace is "${config.namespace}"; allowed: "${deployed.namespace}", since the data claims ` +
+                `live in namespace "${deployed.namespace}": a new namespace would get a new, empty database and leave ` +
+                "the data behind",
+        );
+    }
 }
 
 /**

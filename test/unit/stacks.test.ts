@@ -34,6 +34,7 @@ function providerName(ref: string | undefined): string | undefined {
 }
 
 const EXPECTED_OUTPUTS = [
+    "engine",
     "namespace",
     "passwordSecret",
     "primaryEndpoint",
@@ -513,6 +514,38 @@ describe("day-2 volume changes, checked against the last deployment", () => {
                 `Invalid stack config: the data volumes' StorageClass would change from "mysql-gp2" to "mysql-gp3" ` +
                 "(set by replicated-mysql:storageClass, or on eks ebsVolumeType, on linstor linstorPlacementCount); " +
                 'allowed: "mysql-gp2", since a claim cannot move to another class in place',
+        });
+        await mocks.settle();
+        assert.deepStrictEqual(mocks.resources.map((r) => r.type), [STACK_REFERENCE]);
+    });
+});
+
+describe("changes that would leave the data behind, checked against the last deployment", () => {
+    const deployedWith = (outputs: Record<string, string>) => ({ [LAST_DEPLOYMENT]: { outputs } });
+    const last = { storageSize: "10Gi", storageClass: "standard", engine: "mysql", namespace: "mysql" };
+
+    it("exports the engine for the next run, and accepts an unchanged one", async () => {
+        const run = await runProgram(stackConfig("dev"), [], deployedWith(last));
+        assert.strictEqual(run.outputs.engine, "mysql");
+    });
+
+    it("refuses another engine on volumes that hold the first one's data, before any Kubernetes object", async () => {
+        const config = { ...stackConfig("dev"), "replicated-mysql:engine": "mariadb" };
+        await assert.rejects(runProgram(config, [], deployedWith(last)), {
+            message:
+                'Invalid stack config: replicated-mysql:engine is "mariadb"; allowed: "mysql", since the data volumes hold ' +
+                "mysql datadirs, which the other engine cannot start on (to switch engines, dump the data and load it into a new stack)",
+        });
+        await mocks.settle();
+        assert.deepStrictEqual(mocks.resources.map((r) => r.type), [STACK_REFERENCE]);
+    });
+
+    it("refuses another namespace, which would start an empty database and leave the claims behind", async () => {
+        const config = { ...stackConfig("dev"), "replicated-mysql:namespace": "db2" };
+        await assert.rejects(runProgram(config, [], deployedWith(last)), {
+            message:
+                'Invalid stack config: replicated-mysql:namespace is "db2"; allowed: "mysql", since the data claims live in ' +
+                'namespace "mysql": a new namespace would get a new, empty database and leave the data behind',
         });
         await mocks.settle();
         assert.deepStrictEqual(mocks.resources.map((r) => r.type), [STACK_REFERENCE]);
