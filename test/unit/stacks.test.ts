@@ -529,27 +529,30 @@ describe("changes that would leave the data behind, checked against the last dep
         assert.strictEqual(run.outputs.engine, "mysql");
     });
 
-    it("refuses another engine on volumes that hold the first one's data, before any Kubernetes object", async () => {
-        const config = { ...stackConfig("dev"), "replicated-mysql:engine": "mariadb" };
-        await assert.rejects(runProgram(config, [], deployedWith(last)), {
-            message:
-                'Invalid stack config: replicated-mysql:engine is "mariadb"; allowed: "mysql", since the data volumes hold ' +
+    const refusals: [string, string, string, string][] = [
+        [
+            "another engine on volumes that hold the first one's data",
+            "engine",
+            "mariadb",
+            'Invalid stack config: replicated-mysql:engine is "mariadb"; allowed: "mysql", since the data volumes hold ' +
                 "mysql datadirs, which the other engine cannot start on (to switch engines, dump the data and load it into a new stack)",
-        });
-        await mocks.settle();
-        assert.deepStrictEqual(mocks.resources.map((r) => r.type), [STACK_REFERENCE]);
-    });
-
-    it("refuses another namespace, which would start an empty database and leave the claims behind", async () => {
-        const config = { ...stackConfig("dev"), "replicated-mysql:namespace": "db2" };
-        await assert.rejects(runProgram(config, [], deployedWith(last)), {
-            message:
-                'Invalid stack config: replicated-mysql:namespace is "db2"; allowed: "mysql", since the data claims live in ' +
+        ],
+        [
+            "another namespace, which would start an empty database and leave the claims behind",
+            "namespace",
+            "db2",
+            'Invalid stack config: replicated-mysql:namespace is "db2"; allowed: "mysql", since the data claims live in ' +
                 'namespace "mysql": a new namespace would get a new, empty database and leave the data behind',
+        ],
+    ];
+    for (const [what, key, value, message] of refusals) {
+        it(`refuses ${what}, before any Kubernetes object`, async () => {
+            const config = { ...stackConfig("dev"), [`replicated-mysql:${key}`]: value };
+            await assert.rejects(runProgram(config, [], deployedWith(last)), { message });
+            await mocks.settle();
+            assert.deepStrictEqual(mocks.resources.map((r) => r.type), [STACK_REFERENCE]);
         });
-        await mocks.settle();
-        assert.deepStrictEqual(mocks.resources.map((r) => r.type), [STACK_REFERENCE]);
-    });
+    }
 });
 
 describe("Pulumi.yaml and the stack files", () => {

@@ -29,8 +29,7 @@ if [[ -f $CLONE_MARKER ]]; then
   exit 0
 fi
 [[ -f $SERVER_CONFIG ]] || die "$SERVER_CONFIG missing: init-config has not run"
-# An engine that needs checks before the first attempt defines engine_prepare_clone.
-if declare -F engine_prepare_clone >/dev/null; then engine_prepare_clone; fi
+engine_prepare_clone
 
 donor=$(donor_host)
 # Where the donor serves clones: the engine's port (MySQL: the server's, MariaDB: $CLONE_PORT).
