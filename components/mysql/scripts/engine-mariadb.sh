@@ -298,3 +298,85 @@ clone_position() {
   engine_valid_position "$position" || die "malformed $ENGINE_GTID_NOUN '$position' in the clone metadata of $dir"
   printf '%s\n' "$position"
 }
+
+# ---- Replica health (probe.sh, run-mysqld.sh) ---------------------------------------------
+
+# What the primary has committed: its binary log's GTID position (one GTID per domain).
+readonly ENGINE_SQL_PRIMARY_POSITION="SELECT @@GLOBAL.gtid_binlog_pos"
+# The receiver's error when the primary purged binary logs the replica still needs.
+readonly ENGINE_PURGED_ERROR_PATTERN="Last_IO_Errno: 1236"$'\n'"[[:space:]]*Last_IO_Error: [^"$'\n'"]*Could not find GTID state requested by slave in any binlog files"
+
+# Per pod: a replica logs what it does of its own (FLUSH TABLES, FLUSH PRIVILEGES, REPAIR
+# TABLE: statements read_only lets through) in a GTID domain of its own, numbered like its
+# server_id. In the primary's domain 0 such a GTID took the next sequence number, and under
+# gtid_strict_mode the primary's next transaction then stopped replication for good (error
+# 1950). Replicated transactions keep the domain they came with.
+engine_pod_config() {
+  ((ORDINAL > 0)) || return 0
+  printf '# Whatever this replica logs of its own never collides with the primary'"'"'s domain 0.\ngtid_domain_id = %d\n' "$((SERVER_ID_BASE + ORDINAL))"
+}
+
+# SQL returning 0 once this replica has applied GTID position $1, -1 after $2 seconds without.
+engine_sql_wait_for_position() {
+  printf 'SELECT MASTER_GTID_WAIT(%s, %d)' "$(sql_string "$1")" "$2"
+}
+
+# Prints the transactions this server logged that did not come from the primary, as GTIDs
+# separated by commas (empty when there are none): the entries of its binary log state whose
+# server_id is not the primary's. Every transaction the primary originates carries its
+# server_id, and a replica keeps that id when it logs what it applies. ($1, the primary's
+# position, is not needed: the server_id tells the origin.)
+engine_own_transactions() {
+  local state entry own=()
+  local -a entries
+  state=$(root_client_tcp -e "SELECT @@GLOBAL.gtid_binlog_state") || return 1
+  IFS=, read -ra entries <<<"${state//[[:space:]]/}"
+  for entry in "${entries[@]}"; do
+    [[ $entry =~ ^[0-9]+-([0-9]+)-[0-9]+$ && ${BASH_REMATCH[1]} != "$SERVER_ID_BASE" ]] && own+=("$entry")
+  done
+  local IFS=,
+  printf '%s' "${own[*]}"
+}
+
+# The identity this server's own GTIDs carry: its server_id.
+engine_own_gtid_origin() { root_client_tcp -e "SELECT @@GLOBAL.server_id"; }
+
+# Prints the origins (server_id) of GTIDs $1, one per line.
+engine_gtid_origins() {
+  local entry
+  local -a entries
+  IFS=, read -ra entries <<<"$1"
+  for entry in "${entries[@]}"; do
+    entry=${entry#*-}
+    printf '%s\n' "${entry%%-*}"
+  done
+}
+
+# Nothing at the first start of a clone: a backup carries no binary log, and replication
+# starts from the GTID position of the donor's replication (gtid_slave_pos), never from what
+# the donor logged of its own.
+engine_first_start_sql() { :; }
+
+# On a replica whose fresh clone has no replication set up yet (.pod-replication-pending):
+# sets the clone's GTID position and the primary as source, removes the file, and starts
+# replication. Both the clone-server sidecar (at its start, after the first clone) and the
+# readiness probe (after a clone that the mysql container made itself, see run-mysqld.sh)
+# call it; a lock directory in the pod's /run/mysqld keeps them from doing it twice.
+engine_apply_pending_replication() {
+  local lock=$RUN_DIR/replication-setup.lock position
+  [[ -f $REPLICATION_PENDING ]] || return 0
+  mkdir "$lock" 2>/dev/null || return 0
+  if [[ -f $REPLICATION_PENDING ]]; then
+    require_env REPLICATION_USER REPLICATION_PASSWORD
+    position=$(<"$REPLICATION_PENDING")
+    if ! engine_replication_setup_sql "$position" "$(primary_host)" | engine_local_admin_client; then
+      rmdir "$lock"
+      return 1
+    fi
+    rm -f "$REPLICATION_PENDING"
+    sync "$DATA_DIR"
+    log "replication from $(primary_host) set up at GTID position '$position'"
+  fi
+  rmdir "$lock"
+  engine_local_admin_client -e "$ENGINE_SQL_START_REPLICA"
+}

@@ -101,9 +101,17 @@ SQL
 # applies on restart.
 engine_server_options() {
   ((ORDINAL > 0)) || return 0
-  local tmp
+  local tmp primary_gtids
   tmp=$(mktemp "$REPLICA_INIT_FILE.XXXXXX")
-  engine_replica_init_sql "$(primary_host)" >"$tmp"
+  # The first start of a clone: the server has not written a binary log yet.
+  if [[ ! -f $DATA_DIR/mysql-bin.index ]]; then
+    primary_gtids=$(primary_client -e "$ENGINE_SQL_PRIMARY_POSITION") ||
+      die "first start of a clone: cannot ask the primary $(primary_host) for its GTID set"
+    primary_gtids=${primary_gtids//\\n/}
+    log "first start of a clone: keeping only the GTIDs the primary has, none the donor logged of its own"
+    engine_first_start_sql "${primary_gtids//[[:space:]]/}" >"$tmp"
+  fi
+  engine_replica_init_sql "$(primary_host)" >>"$tmp"
   mv -f "$tmp" "$REPLICA_INIT_FILE"
   printf '%s\n' "--init-file=$REPLICA_INIT_FILE"
 }
@@ -169,3 +177,56 @@ CNF
   fi
   CLONE_DESCRIPTION="CLONE INSTANCE"
 }
+
+# ---- Replica health (probe.sh, run-mysqld.sh) ---------------------------------------------
+
+# What the primary has committed: its executed GTID set.
+readonly ENGINE_SQL_PRIMARY_POSITION="SELECT @@GLOBAL.gtid_executed"
+# The receiver's error when the source purged binary logs the replica still needs: MySQL
+# wraps the source's error 1236 in its own code (13114), so the text is what identifies it.
+readonly ENGINE_PURGED_ERROR_PATTERN="Last_IO_Errno: 13114"$'\n'"[[:space:]]*Last_IO_Error: [^"$'\n'"]*fatal error 1236 [^"$'\n'"]*purged required binary logs"
+
+# Nothing per pod: a replica's own transactions carry its own server_uuid, so they never
+# collide with the primary's.
+engine_pod_config() { :; }
+
+# SQL returning 0 once this server has applied GTID set $1, 1 after $2 seconds without.
+engine_sql_wait_for_position() {
+  printf 'SELECT WAIT_FOR_EXECUTED_GTID_SET(%s, %d)' "$(sql_string "$1")" "$2"
+}
+
+# Prints the transactions of this server that are not in the primary's GTID set $1 (empty
+# when there are none), as "<uuid>:<range>" entries separated by commas.
+engine_own_transactions() {
+  local own
+  own=$(root_client_tcp -e "SELECT GTID_SUBTRACT(@@GLOBAL.gtid_executed, $(sql_string "$1"))") || return 1
+  own=${own//\\n/}
+  printf '%s' "${own//[[:space:]]/}"
+}
+
+# The identity this server's own GTIDs carry: its server_uuid.
+engine_own_gtid_origin() { root_client_tcp -e "SELECT @@GLOBAL.server_uuid"; }
+
+# Prints the origins (server_uuid) of a GTID set $1, one per line.
+engine_gtid_origins() {
+  local entry
+  local -a entries
+  IFS=, read -ra entries <<<"$1"
+  for entry in "${entries[@]}"; do printf '%s\n' "${entry%%:*}"; done
+}
+
+# SQL for the first start of a clone: keep only the GTIDs the primary has (set $1). A clone
+# carries the donor's gtid_executed, so what the donor logged of its own (FLUSH TABLES,
+# REPAIR TABLE: the statements super_read_only lets through) would otherwise follow it to
+# every pod cloned after it. A clone has no binary log of its own yet, so the reset loses
+# nothing.
+engine_first_start_sql() {
+  cat <<SQL
+SET @primary_gtids = GTID_SUBTRACT(@@GLOBAL.gtid_executed, GTID_SUBTRACT(@@GLOBAL.gtid_executed, $(sql_string "$1")));
+RESET BINARY LOGS AND GTIDS;
+SET GLOBAL gtid_purged = @primary_gtids;
+SQL
+}
+
+# Nothing to set up before replication runs: the --init-file does it at every start.
+engine_apply_pending_replication() { :; }

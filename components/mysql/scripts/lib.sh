@@ -26,6 +26,11 @@ readonly INIT_MARKER=$DATA_DIR/.pod-init-complete              # pod 0: datadir 
 readonly CLONE_STAGING=$DATA_DIR/.pod-clone-staging            # replica: backup being received
 readonly CLONE_MARKER=$DATA_DIR/.pod-clone-complete            # replica: clone received and prepared
 readonly REPLICATION_PENDING=$DATA_DIR/.pod-replication-pending # replica: GTID position, until replication is set up
+# In the pod's /run/mysqld (it outlives container restarts, not the pod): why this replica
+# must clone again. Written by the readiness probe, honoured by run-mysqld.sh.
+readonly RECLONE_REQUEST=$RUN_DIR/reclone-requested
+# The readiness probe's last verdict on this replica's own transactions: "<GTIDs><TAB><verdict>".
+readonly OWN_TRANSACTIONS_VERDICT=$RUN_DIR/own-transactions
 
 SCRIPT_NAME=$(basename "$0")
 
@@ -166,4 +171,75 @@ sync_tree() {
 # Moves every entry of directory $1 (hidden ones too) into $DATA_DIR and removes $1.
 move_into_data_dir() {
   find "$1" -mindepth 1 -maxdepth 1 -exec mv -t "$DATA_DIR" {} + && rmdir "$1"
+}
+
+# Logs to the pod's log from a probe: the server's standard error is the mysql container's
+# log, and a probe's own output goes only to the kubelet's events.
+log_to_pod() {
+  local pid
+  log "$*"
+  pid=$(cat "$RUN_DIR/mysqld.pid" 2>/dev/null) || return 0
+  [[ $pid =~ ^[0-9]+$ && -w /proc/$pid/fd/2 ]] || return 0
+  printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$*" >>"/proc/$pid/fd/2" 2>/dev/null || true
+}
+
+# Runs the client as root over TCP on the primary, with a short connect timeout.
+primary_client() {
+  write_client_option_file "$ROOT_OPTION_FILE" root "$MYSQL_ROOT_PASSWORD"
+  "$ENGINE_CLIENT" --defaults-file="$ROOT_OPTION_FILE" --protocol=TCP --host="$(primary_host)" \
+    --port="$SERVER_PORT" --connect-timeout=2 --batch --skip-column-names "$@"
+}
+
+# Statements a replica accepts and logs of its own without changing data: they are local
+# maintenance, not errant transactions.
+readonly MAINTENANCE_STATEMENT='^(FLUSH|REPAIR|ANALYZE|OPTIMIZE)[[:space:]]'
+# Binary log events that carry no transaction of their own.
+readonly BINLOG_FRAME_EVENTS=" Format_desc Previous_gtids Gtid_list Binlog_checkpoint Rotate Stop Start_encryption Gtid Gtid_log_event "
+
+# Prints, one per line, up to 5 events that this server logged of its own in its binary logs
+# and that are not local maintenance (the errant changes); prints nothing when there are none.
+own_changes_in_binlog() {
+  local own_id file found=0
+  own_id=$(root_client_tcp -e "SELECT @@GLOBAL.server_id") || return 1
+  while IFS=$'\t' read -r file _; do
+    while IFS=$'\t' read -r _ _ type server_id _ info; do
+      [[ $server_id == "$own_id" ]] || continue
+      [[ $BINLOG_FRAME_EVENTS == *" $type "* ]] && continue
+      [[ $type == Query ]] && { [[ ${info^^} =~ $MAINTENANCE_STATEMENT ]] || [[ ${info^^} =~ ^(BEGIN|COMMIT) ]]; } && continue
+      printf '%s %s in %s: %s\n' "$type" "$server_id" "$file" "${info:0:120}"
+      ((++found < 5)) || return 0
+    done < <(root_client_tcp -e "SHOW BINLOG EVENTS IN $(sql_string "$file")")
+  done < <(root_client_tcp -e "SHOW BINARY LOGS")
+}
+
+# Decides whether this replica's own transactions $1 (what the primary does not have) are
+# errant: they changed data, or they were not logged here (a clone brought them), so what
+# they did cannot be told. Prints the reason when errant, nothing when they are local
+# maintenance only. The verdict is kept in $OWN_TRANSACTIONS_VERDICT and reused while the
+# set does not change, so the binary logs are read once per change, not at every probe.
+errant_transactions_reason() {
+  local own=$1 cached verdict origin foreign changes
+  if [[ -f $OWN_TRANSACTIONS_VERDICT ]]; then
+    cached=$(<"$OWN_TRANSACTIONS_VERDICT")
+    if [[ ${cached%%$'\t'*} == "$own" ]]; then
+      printf '%s' "${cached#*$'\t'}"
+      return 0
+    fi
+  fi
+  origin=$(engine_own_gtid_origin) || return 1
+  foreign=$(engine_gtid_origins "$own" | grep -vxF "$origin" | sort -u | tr '\n' ' ') || true
+  if [[ -n $foreign ]]; then
+    verdict="errant transactions $own: not logged here (from ${foreign% }), brought by a clone"
+  else
+    changes=$(own_changes_in_binlog) || return 1
+    if [[ -n $changes ]]; then
+      verdict="errant transactions $own changed data on this replica: ${changes//$'\n'/; }"
+    else
+      verdict=""
+      log_to_pod "local maintenance statements of this replica ($own: FLUSH, REPAIR, ANALYZE, OPTIMIZE only): not errant, replication unaffected"
+    fi
+  fi
+  [[ -z $verdict ]] || log_to_pod "ERROR: $verdict (README: recover a diverged replica)"
+  write_state_file "$OWN_TRANSACTIONS_VERDICT" "$own"$'\t'"$verdict" || return 1
+  printf '%s' "$verdict"
 }

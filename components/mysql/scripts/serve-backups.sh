@@ -38,13 +38,8 @@ write_client_option_file "$BACKUP_OPTION_FILE" "$BACKUP_USER" "$BACKUP_PASSWORD"
 
 if ((ORDINAL > 0)); then
   wait_for_local_server "$SERVER_WAIT_SECONDS"
-  if [[ -f $REPLICATION_PENDING ]]; then
-    position=$(<"$REPLICATION_PENDING")
-    engine_replication_setup_sql "$position" "$(primary_host)" | engine_local_admin_client
-    rm -f "$REPLICATION_PENDING"
-    sync "$DATA_DIR"
-    log "replication from $(primary_host) set up at GTID position '$position'"
-  fi
+  # Sets up replication after a fresh clone (once), then (re)starts it.
+  engine_apply_pending_replication || die "setting up replication from $(primary_host) failed"
   engine_local_admin_client -e "$ENGINE_SQL_START_REPLICA"
   log "replication started"
 fi
