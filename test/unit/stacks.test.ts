@@ -308,6 +308,24 @@ describe("bad stack config", () => {
             'replicated-mysql:readyTimeoutSeconds is "20m"; allowed: a whole number of seconds from 60 to 2592000',
         ],
         [
+            "a binlog retention in days",
+            "dev",
+            { binlogRetentionSeconds: "7d" },
+            'replicated-mysql:binlogRetentionSeconds is "7d"; allowed: a whole number of seconds from 3600 (1 hour) to 8553600 (99 days)',
+        ],
+        [
+            "a binlog retention of a minute",
+            "dev",
+            { binlogRetentionSeconds: "60" },
+            'replicated-mysql:binlogRetentionSeconds is "60"; allowed: a whole number of seconds from 3600 (1 hour) to 8553600 (99 days)',
+        ],
+        [
+            "a catch-up bound of zero",
+            "dev",
+            { readinessCatchUpSeconds: "0" },
+            'replicated-mysql:readinessCatchUpSeconds is "0"; allowed: a whole number of seconds from 1 to 30',
+        ],
+        [
             "a linstor stack with neither a class nor a pool",
             "linstor",
             { linstorStoragePool: undefined },
@@ -382,7 +400,7 @@ describe("bad stack config", () => {
             { colour: "blue" },
             "replicated-mysql:colour is not a key of this project; allowed: cluster, namespace, createNamespace, metrics, replicas, " +
                 "engine, storageSize, linstorPlacementCount, ebsVolumeType, eksInstanceType, eksNodeCount, eksKubernetesVersion, " +
-                "storageClass, readyTimeoutSeconds, rootPassword, replicationPassword, backupPassword, metricsPassword, kubeconfig, " +
+                "binlogRetentionSeconds, readinessCatchUpSeconds, storageClass, readyTimeoutSeconds, rootPassword, replicationPassword, backupPassword, metricsPassword, kubeconfig, " +
                 "context, linstorStoragePool",
         ],
     ];

@@ -359,13 +359,28 @@ engine_first_start_sql() { :; }
 
 # On a replica whose fresh clone has no replication set up yet (.pod-replication-pending):
 # sets the clone's GTID position and the primary as source, removes the file, and starts
-# replication. Both the clone-server sidecar (at its start, after the first clone) and the
-# readiness probe (after a clone that the mysql container made itself, see run-mysqld.sh)
-# call it; a lock directory in the pod's /run/mysqld keeps them from doing it twice.
+# replication. $1 says who calls:
+# - sidecar: the clone-server sidecar at its start (after the clone the init container made);
+#   it waits for a set-up under way and marks, when done, that it will not do it again
+#   until it restarts;
+# - probe: the readiness probe, after a clone that the mysql container made itself
+#   (run-mysqld.sh), which the running sidecar does not see. It acts only once the sidecar
+#   has marked itself done, so the two never set up the same clone.
+# A lock directory in the pod's /run/mysqld keeps them apart; one left by a killed probe is
+# broken after a minute.
 engine_apply_pending_replication() {
-  local lock=$RUN_DIR/replication-setup.lock position
-  [[ -f $REPLICATION_PENDING ]] || return 0
-  mkdir "$lock" 2>/dev/null || return 0
+  local caller=$1 lock=$RUN_DIR/replication-setup.lock done_mark=$RUN_DIR/clone-server-ready position waited=0
+  if [[ $caller == probe ]]; then
+    [[ -f $REPLICATION_PENDING && -f $done_mark ]] || return 0
+  fi
+  while ! mkdir "$lock" 2>/dev/null; do
+    [[ $caller == sidecar ]] || return 0
+    if [[ -n $(find "$lock" -maxdepth 0 -mmin +1 2>/dev/null) ]]; then
+      rmdir "$lock" 2>/dev/null || true
+    fi
+    ((waited++ < 1200)) || die "replication set-up lock $lock held for 2 minutes"
+    sleep 0.1
+  done
   if [[ -f $REPLICATION_PENDING ]]; then
     require_env REPLICATION_USER REPLICATION_PASSWORD
     position=$(<"$REPLICATION_PENDING")
@@ -379,4 +394,5 @@ engine_apply_pending_replication() {
   fi
   rmdir "$lock"
   engine_local_admin_client -e "$ENGINE_SQL_START_REPLICA"
+  [[ $caller != sidecar ]] || : >"$done_mark"
 }

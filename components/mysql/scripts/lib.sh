@@ -173,14 +173,15 @@ move_into_data_dir() {
   find "$1" -mindepth 1 -maxdepth 1 -exec mv -t "$DATA_DIR" {} + && rmdir "$1"
 }
 
-# Logs to the pod's log from a probe: the server's standard error is the mysql container's
-# log, and a probe's own output goes only to the kubelet's events.
+# Lines for the mysql container's log from processes that have no way into it (probes: the
+# kubelet keeps a probe's output for its events only). run-mysqld.sh copies what is appended
+# here to the container's standard error for as long as the server runs.
+readonly POD_LOG_FILE=$RUN_DIR/pod-log
+
+# Logs to stderr and to the mysql container's log.
 log_to_pod() {
-  local pid
   log "$*"
-  pid=$(cat "$RUN_DIR/mysqld.pid" 2>/dev/null) || return 0
-  [[ $pid =~ ^[0-9]+$ && -w /proc/$pid/fd/2 ]] || return 0
-  printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$*" >>"/proc/$pid/fd/2" 2>/dev/null || true
+  printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$*" >>"$POD_LOG_FILE" 2>/dev/null || true
 }
 
 # Runs the client as root over TCP on the primary, with a short connect timeout.

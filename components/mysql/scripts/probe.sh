@@ -30,7 +30,7 @@ case ${1:-} in
     ((ORDINAL > 0)) || exit 0
 
     # A clone made by the mysql container itself (run-mysqld.sh) needs its replication set up.
-    engine_apply_pending_replication || die "readiness: setting up replication from $(primary_host) failed"
+    engine_apply_pending_replication probe || die "readiness: setting up replication from $(primary_host) failed"
     status=$(root_client_tcp --column-names --vertical -e "$ENGINE_SQL_REPLICA_STATUS")
     if [[ $status =~ $ENGINE_PURGED_ERROR_PATTERN ]]; then
       reason="the primary purged binary logs this replica still needs (${BASH_REMATCH[0]//$'\n'/ })"

@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 load_engine
 require_env PEER_SERVICE MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWORD BACKUP_USER BACKUP_PASSWORD METRICS_USER METRICS_PASSWORD
-require_tools uname find wc mktemp mv rm sync sleep date "$ENGINE_SERVER" "$ENGINE_CLIENT"
+require_tools uname find wc mktemp mv rm sync sleep date tail "$ENGINE_SERVER" "$ENGINE_CLIENT"
 parse_pod_identity
 [[ -f $SERVER_CONFIG ]] || die "$SERVER_CONFIG missing: init-config has not run"
 
@@ -45,4 +45,8 @@ fi
 server_options=$(engine_server_options)
 mapfile -t options <<<"$server_options"
 [[ -n $server_options ]] || options=()
+# The probes' findings (log_to_pod) into this container's log: tail follows the file until
+# the server, which this process becomes, exits.
+: >>"$POD_LOG_FILE"
+tail -n 0 -F --pid=$$ "$POD_LOG_FILE" >&2 &
 exec "$ENGINE_SERVER" --defaults-file="$SERVER_CONFIG" "${options[@]}"
