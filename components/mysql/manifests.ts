@@ -108,15 +108,19 @@ function script(file: string, ...params: string[]): string[] {
 }
 
 /** Seconds a replica's readiness probe needs besides its catch-up wait: two connections and a few queries. */
-export const READINESS_PROBE_OVERHEAD_SECONDS = 3;
+export const READINESS_PROBE_OVERHEAD_SECONDS = 2;
 
 function probe(kind: "startup" | "liveness" | "readiness", catchUpSeconds: number): k8s.types.input.core.v1.Probe {
     const timing = {
         // Up to 10 minutes for crash recovery or a long clone catch-up before liveness applies.
         startup: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
         liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-        // A replica's probe waits up to catchUpSeconds for the primary's position.
-        readiness: { periodSeconds: 5, timeoutSeconds: catchUpSeconds + READINESS_PROBE_OVERHEAD_SECONDS, failureThreshold: 2 },
+        // A replica's probe waits up to catchUpSeconds for the primary's position; probes never overlap.
+        readiness: {
+            periodSeconds: Math.max(5, catchUpSeconds + READINESS_PROBE_OVERHEAD_SECONDS + 1),
+            timeoutSeconds: catchUpSeconds + READINESS_PROBE_OVERHEAD_SECONDS,
+            failureThreshold: 2,
+        },
     }[kind];
     return { exec: { command: script("probe.sh", kind) }, ...timing };
 }

@@ -487,8 +487,9 @@ describe("ReplicatedMySql options", () => {
                 assert.strictEqual(env.READINESS_CATCH_UP_SECONDS, "2", c.name);
             }
             const mysql = pod.containers.find((c: any) => c.name === "mysql");
-            // The probe waits up to the bound, and needs a few seconds besides.
-            assert.strictEqual(mysql.readinessProbe.timeoutSeconds, 5);
+            // The probe waits up to the bound, and needs a few seconds besides; probes never overlap.
+            assert.strictEqual(mysql.readinessProbe.timeoutSeconds, 4);
+            assert.strictEqual(mysql.readinessProbe.periodSeconds, 5);
         });
     }
 
@@ -498,7 +499,8 @@ describe("ReplicatedMySql options", () => {
         const env = Object.fromEntries(mysql.env.map((e: any) => [e.name, e.value]));
         assert.strictEqual(env.BINLOG_RETENTION_SECONDS, "86400");
         assert.strictEqual(env.READINESS_CATCH_UP_SECONDS, "10");
-        assert.strictEqual(mysql.readinessProbe.timeoutSeconds, 13);
+        assert.strictEqual(mysql.readinessProbe.timeoutSeconds, 12);
+        assert.strictEqual(mysql.readinessProbe.periodSeconds, 13);
     });
 
     it("rolls the pods when the scripts or configs change", async () => {

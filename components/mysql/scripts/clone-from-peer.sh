@@ -17,7 +17,7 @@ readonly CLONE_RETRY_SECONDS=3
 
 load_engine
 require_env PEER_SERVICE BACKUP_USER BACKUP_PASSWORD
-require_tools uname find wc mv rmdir mktemp sync sleep date "${ENGINE_CLONE_TOOLS[@]}"
+require_tools uname find wc mv rmdir mktemp sync sleep date grep sort tr "$ENGINE_CLIENT" "${ENGINE_CLONE_TOOLS[@]}"
 parse_pod_identity
 
 if ((ORDINAL == 0)); then
@@ -32,6 +32,18 @@ fi
 engine_prepare_clone
 
 donor=$(donor_host)
+# A replica donor with errant transactions is refused: its copy would carry changes the
+# primary never made. Local maintenance statements of the donor (FLUSH ...) are not errant.
+if ((ORDINAL > 1)); then
+  require_env MYSQL_ROOT_PASSWORD
+  position=$(primary_position) || die "cannot ask the primary $(primary_host) what it has committed, to check the donor $donor"
+  own=$(engine_own_transactions "$donor" "$position") || die "cannot read the GTID state of the donor $donor"
+  if [[ -n $own ]]; then
+    reason=$(errant_reason_at "$donor" "$own") || die "cannot read the binary logs of the donor $donor"
+    [[ -z $reason ]] || die "refusing to clone from $donor: $reason (README: Recover, a diverged replica)"
+    log "the donor $donor has local maintenance statements of its own ($own): not errant; this clone will not carry their GTIDs"
+  fi
+fi
 # Where the donor serves clones: the engine's port (MySQL: the server's, MariaDB: $CLONE_PORT).
 donor_address=$donor:$(engine_donor_port)
 

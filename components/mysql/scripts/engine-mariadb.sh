@@ -321,15 +321,15 @@ engine_sql_wait_for_position() {
   printf 'SELECT MASTER_GTID_WAIT(%s, %d)' "$(sql_string "$1")" "$2"
 }
 
-# Prints the transactions this server logged that did not come from the primary, as GTIDs
-# separated by commas (empty when there are none): the entries of its binary log state whose
-# server_id is not the primary's. Every transaction the primary originates carries its
-# server_id, and a replica keeps that id when it logs what it applies. ($1, the primary's
-# position, is not needed: the server_id tells the origin.)
+# Prints the transactions the server on host $1 logged that did not come from the primary,
+# as GTIDs separated by commas (empty when there are none): the entries of its binary log
+# state whose server_id is not the primary's. Every transaction the primary originates
+# carries its server_id, and a replica keeps that id when it logs what it applies. ($2, the
+# primary's position, is not needed: the server_id tells the origin.)
 engine_own_transactions() {
   local state entry own=()
   local -a entries
-  state=$(root_client_tcp -e "SELECT @@GLOBAL.gtid_binlog_state") || return 1
+  state=$(root_client_at "$1" -e "SELECT @@GLOBAL.gtid_binlog_state") || return 1
   IFS=, read -ra entries <<<"${state//[[:space:]]/}"
   for entry in "${entries[@]}"; do
     [[ $entry =~ ^[0-9]+-([0-9]+)-[0-9]+$ && ${BASH_REMATCH[1]} != "$SERVER_ID_BASE" ]] && own+=("$entry")
@@ -338,8 +338,8 @@ engine_own_transactions() {
   printf '%s' "${own[*]}"
 }
 
-# The identity this server's own GTIDs carry: its server_id.
-engine_own_gtid_origin() { root_client_tcp -e "SELECT @@GLOBAL.server_id"; }
+# The identity the own GTIDs of the server on host $1 carry: its server_id.
+engine_own_gtid_origin() { root_client_at "$1" -e "SELECT @@GLOBAL.server_id"; }
 
 # Prints the origins (server_id) of GTIDs $1, one per line.
 engine_gtid_origins() {

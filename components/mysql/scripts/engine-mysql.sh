@@ -105,11 +105,10 @@ engine_server_options() {
   tmp=$(mktemp "$REPLICA_INIT_FILE.XXXXXX")
   # The first start of a clone: the server has not written a binary log yet.
   if [[ ! -f $DATA_DIR/mysql-bin.index ]]; then
-    primary_gtids=$(primary_client -e "$ENGINE_SQL_PRIMARY_POSITION") ||
+    primary_gtids=$(primary_position) ||
       die "first start of a clone: cannot ask the primary $(primary_host) for its GTID set"
-    primary_gtids=${primary_gtids//\\n/}
     log "first start of a clone: keeping only the GTIDs the primary has, none the donor logged of its own"
-    engine_first_start_sql "${primary_gtids//[[:space:]]/}" >"$tmp"
+    engine_first_start_sql "$primary_gtids" >"$tmp"
   fi
   engine_replica_init_sql "$(primary_host)" >>"$tmp"
   mv -f "$tmp" "$REPLICA_INIT_FILE"
@@ -195,17 +194,17 @@ engine_sql_wait_for_position() {
   printf 'SELECT WAIT_FOR_EXECUTED_GTID_SET(%s, %d)' "$(sql_string "$1")" "$2"
 }
 
-# Prints the transactions of this server that are not in the primary's GTID set $1 (empty
-# when there are none), as "<uuid>:<range>" entries separated by commas.
+# Prints the transactions of the server on host $1 that are not in the primary's GTID set
+# $2 (empty when there are none), as "<uuid>:<range>" entries separated by commas.
 engine_own_transactions() {
   local own
-  own=$(root_client_tcp -e "SELECT GTID_SUBTRACT(@@GLOBAL.gtid_executed, $(sql_string "$1"))") || return 1
+  own=$(root_client_at "$1" -e "SELECT GTID_SUBTRACT(@@GLOBAL.gtid_executed, $(sql_string "$2"))") || return 1
   own=${own//\\n/}
   printf '%s' "${own//[[:space:]]/}"
 }
 
-# The identity this server's own GTIDs carry: its server_uuid.
-engine_own_gtid_origin() { root_client_tcp -e "SELECT @@GLOBAL.server_uuid"; }
+# The identity the own GTIDs of the server on host $1 carry: its server_uuid.
+engine_own_gtid_origin() { root_client_at "$1" -e "SELECT @@GLOBAL.server_uuid"; }
 
 # Prints the origins (server_uuid) of a GTID set $1, one per line.
 engine_gtid_origins() {

@@ -124,13 +124,22 @@ wait_for_local_server() {
   done
 }
 
-# Runs the client as root over TCP on the pod's loopback, as an application would connect.
-# --defaults-file: the client reads our option file only, none of the image's.
-root_client_tcp() {
+# Runs the client as root over TCP on host $1, as an application would connect; the other
+# arguments go to the client. --defaults-file: the client reads our option file only, none
+# of the image's.
+root_client_at() {
+  local host=$1
+  shift
   write_client_option_file "$ROOT_OPTION_FILE" root "$MYSQL_ROOT_PASSWORD"
-  "$ENGINE_CLIENT" --defaults-file="$ROOT_OPTION_FILE" --protocol=TCP --host=127.0.0.1 \
-    --port="$SERVER_PORT" --connect-timeout=5 --batch --skip-column-names "$@"
+  "$ENGINE_CLIENT" --defaults-file="$ROOT_OPTION_FILE" --protocol=TCP --host="$host" \
+    --port="$SERVER_PORT" --connect-timeout=3 --batch --skip-column-names "$@"
 }
+
+# The client as root on the pod's own loopback.
+root_client_tcp() { root_client_at 127.0.0.1 "$@"; }
+
+# The client as root on the primary.
+primary_client() { root_client_at "$(primary_host)" "$@"; }
 
 # Reads "$ENGINE_SQL_REPLICA_STATUS" in vertical form (client option -E: the 9.x client no
 # longer accepts the \G command) on stdin; true when both replication threads run.
@@ -184,24 +193,18 @@ log_to_pod() {
   printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$*" >>"$POD_LOG_FILE" 2>/dev/null || true
 }
 
-# Runs the client as root over TCP on the primary, with a short connect timeout.
-primary_client() {
-  write_client_option_file "$ROOT_OPTION_FILE" root "$MYSQL_ROOT_PASSWORD"
-  "$ENGINE_CLIENT" --defaults-file="$ROOT_OPTION_FILE" --protocol=TCP --host="$(primary_host)" \
-    --port="$SERVER_PORT" --connect-timeout=2 --batch --skip-column-names "$@"
-}
-
 # Statements a replica accepts and logs of its own without changing data: they are local
 # maintenance, not errant transactions.
 readonly MAINTENANCE_STATEMENT='^(FLUSH|REPAIR|ANALYZE|OPTIMIZE)[[:space:]]'
 # Binary log events that carry no transaction of their own.
 readonly BINLOG_FRAME_EVENTS=" Format_desc Previous_gtids Gtid_list Binlog_checkpoint Rotate Stop Start_encryption Gtid Gtid_log_event "
 
-# Prints, one per line, up to 5 events that this server logged of its own in its binary logs
-# and that are not local maintenance (the errant changes); prints nothing when there are none.
+# Prints, one per line, up to 5 events that the server on host $1 logged of its own in its
+# binary logs and that are not local maintenance (the errant changes); nothing when there
+# are none.
 own_changes_in_binlog() {
-  local own_id file found=0
-  own_id=$(root_client_tcp -e "SELECT @@GLOBAL.server_id") || return 1
+  local host=$1 own_id file found=0
+  own_id=$(root_client_at "$host" -e "SELECT @@GLOBAL.server_id") || return 1
   while IFS=$'\t' read -r file _; do
     while IFS=$'\t' read -r _ _ type server_id _ info; do
       [[ $server_id == "$own_id" ]] || continue
@@ -209,17 +212,30 @@ own_changes_in_binlog() {
       [[ $type == Query ]] && { [[ ${info^^} =~ $MAINTENANCE_STATEMENT ]] || [[ ${info^^} =~ ^(BEGIN|COMMIT) ]]; } && continue
       printf '%s %s in %s: %s\n' "$type" "$server_id" "$file" "${info:0:120}"
       ((++found < 5)) || return 0
-    done < <(root_client_tcp -e "SHOW BINLOG EVENTS IN $(sql_string "$file")")
-  done < <(root_client_tcp -e "SHOW BINARY LOGS")
+    done < <(root_client_at "$host" -e "SHOW BINLOG EVENTS IN $(sql_string "$file")")
+  done < <(root_client_at "$host" -e "SHOW BINARY LOGS")
 }
 
-# Decides whether this replica's own transactions $1 (what the primary does not have) are
-# errant: they changed data, or they were not logged here (a clone brought them), so what
-# they did cannot be told. Prints the reason when errant, nothing when they are local
-# maintenance only. The verdict is kept in $OWN_TRANSACTIONS_VERDICT and reused while the
-# set does not change, so the binary logs are read once per change, not at every probe.
+# Why the transactions $2 that the server on host $1 has and the primary has not are
+# errant: they changed data, or they were not logged there (a clone brought them), so what
+# they did cannot be told. Prints nothing when they are local maintenance only.
+errant_reason_at() {
+  local host=$1 own=$2 origin foreign changes
+  origin=$(engine_own_gtid_origin "$host") || return 1
+  foreign=$(engine_gtid_origins "$own" | grep -vxF "$origin" | sort -u | tr '\n' ' ') || true
+  if [[ -n $foreign ]]; then
+    printf 'errant transactions %s: not logged there (from %s), brought by a clone' "$own" "${foreign% }"
+    return 0
+  fi
+  changes=$(own_changes_in_binlog "$host") || return 1
+  [[ -z $changes ]] || printf 'errant transactions %s changed data: %s' "$own" "${changes//$'\n'/; }"
+}
+
+# errant_reason_at for this replica's own transactions $1, logged to the pod log when the
+# verdict changes. The verdict is kept in $OWN_TRANSACTIONS_VERDICT and reused while the set
+# does not change, so the binary logs are read once per change, not at every probe.
 errant_transactions_reason() {
-  local own=$1 cached verdict origin foreign changes
+  local own=$1 cached verdict
   if [[ -f $OWN_TRANSACTIONS_VERDICT ]]; then
     cached=$(<"$OWN_TRANSACTIONS_VERDICT")
     if [[ ${cached%%$'\t'*} == "$own" ]]; then
@@ -227,20 +243,20 @@ errant_transactions_reason() {
       return 0
     fi
   fi
-  origin=$(engine_own_gtid_origin) || return 1
-  foreign=$(engine_gtid_origins "$own" | grep -vxF "$origin" | sort -u | tr '\n' ' ') || true
-  if [[ -n $foreign ]]; then
-    verdict="errant transactions $own: not logged here (from ${foreign% }), brought by a clone"
+  verdict=$(errant_reason_at 127.0.0.1 "$own") || return 1
+  if [[ -n $verdict ]]; then
+    log_to_pod "ERROR: $verdict (README: Recover, a diverged replica)"
   else
-    changes=$(own_changes_in_binlog) || return 1
-    if [[ -n $changes ]]; then
-      verdict="errant transactions $own changed data on this replica: ${changes//$'\n'/; }"
-    else
-      verdict=""
-      log_to_pod "local maintenance statements of this replica ($own: FLUSH, REPAIR, ANALYZE, OPTIMIZE only): not errant, replication unaffected"
-    fi
+    log_to_pod "local maintenance statements of this replica ($own: FLUSH, REPAIR, ANALYZE, OPTIMIZE only): not errant, replication unaffected"
   fi
-  [[ -z $verdict ]] || log_to_pod "ERROR: $verdict (README: recover a diverged replica)"
   write_state_file "$OWN_TRANSACTIONS_VERDICT" "$own"$'\t'"$verdict" || return 1
   printf '%s' "$verdict"
+}
+
+# The primary's committed position (engine form), one line without white space.
+primary_position() {
+  local position
+  position=$(primary_client -e "$ENGINE_SQL_PRIMARY_POSITION") || return 1
+  position=${position//\\n/}
+  printf '%s' "${position//[[:space:]]/}"
 }

@@ -44,11 +44,8 @@ case ${1:-} in
     engine_replication_threads_running <<<"$status" ||
       die "readiness: replication threads are not both running ($(grep -E 'Last_(IO|SQL)_Error:' <<<"$status" | tr -s ' \n' ' '))"
 
-    position=$(primary_client -e "$ENGINE_SQL_PRIMARY_POSITION") ||
-      die "readiness: cannot ask the primary $(primary_host) what it has committed"
-    position=${position//\\n/}
-    position=${position//[[:space:]]/}
-    own=$(engine_own_transactions "$position") || die "readiness: cannot read this replica's GTID state"
+    position=$(primary_position) || die "readiness: cannot ask the primary $(primary_host) what it has committed"
+    own=$(engine_own_transactions 127.0.0.1 "$position") || die "readiness: cannot read this replica's GTID state"
     if [[ -n $own ]]; then
       reason=$(errant_transactions_reason "$own") || die "readiness: cannot read this replica's binary logs"
       [[ -z $reason ]] || die "readiness: $reason"
