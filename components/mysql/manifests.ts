@@ -181,7 +181,8 @@ export function statefulSetSpec(
                         image: args.backupImage ?? args.image,
                         command: script("clone-from-peer.sh"),
                         env,
-                        volumeMounts: [mount.data, mount.conf, mount.configMap, mount.tmp],
+                        // /run/mysqld: the client option file of the donor check (root over TCP).
+                        volumeMounts: [mount.data, mount.conf, mount.configMap, mount.run, mount.tmp],
                         resources: args.backupResources,
                         securityContext: containerSecurity,
                     },

@@ -338,19 +338,9 @@ engine_own_transactions() {
   printf '%s' "${own[*]}"
 }
 
-# The identity the own GTIDs of the server on host $1 carry: its server_id.
-engine_own_gtid_origin() { root_client_at "$1" -e "SELECT @@GLOBAL.server_id"; }
-
-# Prints the origins (server_id) of GTIDs $1, one per line.
-engine_gtid_origins() {
-  local entry
-  local -a entries
-  IFS=, read -ra entries <<<"$1"
-  for entry in "${entries[@]}"; do
-    entry=${entry#*-}
-    printf '%s\n' "${entry%%-*}"
-  done
-}
+# What a server's own GTIDs carry, and how a GTID ("<domain>-<server_id>-<sequence>") names it.
+readonly ENGINE_SQL_GTID_ORIGIN="SELECT @@GLOBAL.server_id"
+readonly ENGINE_GTID_ORIGIN_PATTERN='^[0-9]+-([0-9]+)-'
 
 # Nothing at the first start of a clone: a backup carries no binary log, and replication
 # starts from the GTID position of the donor's replication (gtid_slave_pos), never from what

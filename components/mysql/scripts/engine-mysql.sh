@@ -203,16 +203,9 @@ engine_own_transactions() {
   printf '%s' "${own//[[:space:]]/}"
 }
 
-# The identity the own GTIDs of the server on host $1 carry: its server_uuid.
-engine_own_gtid_origin() { root_client_at "$1" -e "SELECT @@GLOBAL.server_uuid"; }
-
-# Prints the origins (server_uuid) of a GTID set $1, one per line.
-engine_gtid_origins() {
-  local entry
-  local -a entries
-  IFS=, read -ra entries <<<"$1"
-  for entry in "${entries[@]}"; do printf '%s\n' "${entry%%:*}"; done
-}
+# What a server's own GTIDs carry, and how a GTID set entry ("<uuid>:<ranges>") names it.
+readonly ENGINE_SQL_GTID_ORIGIN="SELECT @@GLOBAL.server_uuid"
+readonly ENGINE_GTID_ORIGIN_PATTERN='^([^:]+):'
 
 # SQL for the first start of a clone: keep only the GTIDs the primary has (set $1). A clone
 # carries the donor's gtid_executed, so what the donor logged of its own (FLUSH TABLES,

@@ -216,13 +216,24 @@ own_changes_in_binlog() {
   done < <(root_client_at "$host" -e "SHOW BINARY LOGS")
 }
 
+# Prints the origin (MySQL server_uuid, MariaDB server_id) of each entry of GTID set $1, one a line.
+gtid_origins() {
+  local entry
+  local -a entries
+  IFS=, read -ra entries <<<"$1"
+  for entry in "${entries[@]}"; do
+    [[ $entry =~ $ENGINE_GTID_ORIGIN_PATTERN ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+  done
+  return 0
+}
+
 # Why the transactions $2 that the server on host $1 has and the primary has not are
 # errant: they changed data, or they were not logged there (a clone brought them), so what
 # they did cannot be told. Prints nothing when they are local maintenance only.
 errant_reason_at() {
   local host=$1 own=$2 origin foreign changes
-  origin=$(engine_own_gtid_origin "$host") || return 1
-  foreign=$(engine_gtid_origins "$own" | grep -vxF "$origin" | sort -u | tr '\n' ' ') || true
+  origin=$(root_client_at "$host" -e "$ENGINE_SQL_GTID_ORIGIN") || return 1
+  foreign=$(gtid_origins "$own" | grep -vxF "$origin" | sort -u | tr '\n' ' ') || true
   if [[ -n $foreign ]]; then
     printf 'errant transactions %s: not logged there (from %s), brought by a clone' "$own" "${foreign% }"
     return 0
