@@ -306,6 +306,9 @@ readonly ENGINE_SQL_PRIMARY_POSITION="SELECT @@GLOBAL.gtid_binlog_pos"
 # The receiver's error when the primary purged binary logs the replica still needs.
 readonly ENGINE_PURGED_ERROR_PATTERN="Last_IO_Errno: 1236"$'\n'"[[:space:]]*Last_IO_Error: [^"$'\n'"]*Could not find GTID state requested by slave in any binlog files"
 
+# Nothing beyond Last_SQL_Error, which names the failing statement's error itself.
+engine_applier_error_detail() { :; }
+
 # Per pod: a replica logs what it does of its own (FLUSH TABLES, FLUSH PRIVILEGES, REPAIR
 # TABLE: statements read_only lets through) in a GTID domain of its own, numbered like its
 # server_id. In the primary's domain 0 such a GTID took the next sequence number, and under

@@ -185,6 +185,12 @@ readonly ENGINE_SQL_PRIMARY_POSITION="SELECT @@GLOBAL.gtid_executed"
 # wraps the source's error 1236 in its own code (13114), so the text is what identifies it.
 readonly ENGINE_PURGED_ERROR_PATTERN="Last_IO_Errno: 13114"$'\n'"[[:space:]]*Last_IO_Error: [^"$'\n'"]*fatal error 1236 [^"$'\n'"]*purged required binary logs"
 
+# The applier worker's error, which Last_SQL_Error only points to with the multi-threaded
+# applier ("Coordinator stopped because there were error(s) in the worker(s)").
+engine_applier_error_detail() {
+  root_client_tcp -e "SELECT LAST_ERROR_MESSAGE FROM performance_schema.replication_applier_status_by_worker WHERE LAST_ERROR_NUMBER <> 0 LIMIT 1"
+}
+
 # Nothing per pod: a replica's own transactions carry its own server_uuid, so they never
 # collide with the primary's.
 engine_pod_config() { :; }

@@ -41,8 +41,9 @@ case ${1:-} in
       fi
       die "readiness: $reason; re-clone requested"
     fi
-    engine_replication_threads_running <<<"$status" ||
-      die "readiness: replication threads are not both running ($(grep -E 'Last_(IO|SQL)_Error:' <<<"$status" | tr -s ' \n' ' '))"
+    if ! engine_replication_threads_running <<<"$status"; then
+      die "readiness: replication threads are not both running ($(grep -E 'Last_(IO|SQL)_Error:' <<<"$status" | tr -s ' \n' ' ')$(engine_applier_error_detail || true))"
+    fi
 
     position=$(primary_position) || die "readiness: cannot ask the primary $(primary_host) what it has committed"
     own=$(engine_own_transactions 127.0.0.1 "$position") || die "readiness: cannot read this replica's GTID state"
