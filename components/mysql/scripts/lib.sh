@@ -29,6 +29,9 @@ readonly REPLICATION_PENDING=$DATA_DIR/.pod-replication-pending # replica: GTID 
 # In the pod's /run/mysqld (it outlives container restarts, not the pod): why this replica
 # must clone again. Written by the readiness probe, honoured by run-mysqld.sh.
 readonly RECLONE_REQUEST=$RUN_DIR/reclone-requested
+# While run-mysqld.sh clones again: its pid (the startup and liveness probes then pass: a
+# clone may take longer than the startup probe's 10 minutes).
+readonly RECLONE_RUNNING=$RUN_DIR/recloning
 # The readiness probe's last verdict on this replica's own transactions: "<GTIDs><TAB><verdict>".
 readonly OWN_TRANSACTIONS_VERDICT=$RUN_DIR/own-transactions
 
@@ -270,4 +273,11 @@ primary_position() {
   position=$(primary_client -e "$ENGINE_SQL_PRIMARY_POSITION") || return 1
   position=${position//\\n/}
   printf '%s' "${position//[[:space:]]/}"
+}
+
+# True while run-mysqld.sh of this container is cloning again.
+reclone_running() {
+  local pid
+  pid=$(cat "$RECLONE_RUNNING" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
 }

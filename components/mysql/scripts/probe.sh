@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Probes of container mysql: probe.sh startup|liveness|readiness.
 #   startup, liveness: the server answers on its socket (the StatefulSet gives startup a long
-#     failure threshold, so crash recovery is not mistaken for a hang).
+#     failure threshold, so crash recovery is not mistaken for a hang), or run-mysqld.sh is
+#     cloning again (however long that takes).
 #   readiness: the server runs queries over TCP as root. On a replica also:
 #     - if the primary purged binary logs it still needs (the receiver's error 1236 and only
 #       that), it requests a re-clone (run-mysqld.sh makes it) and stops the server;
@@ -19,7 +20,7 @@ require_tools uname mktemp mv date sync grep sort tr cat "$ENGINE_CLIENT" "$ENGI
 
 case ${1:-} in
   startup | liveness)
-    server_answers || die "$1: the server does not answer on $SOCKET"
+    server_answers || reclone_running || die "$1: the server does not answer on $SOCKET"
     ;;
   readiness)
     require_env PEER_SERVICE MYSQL_ROOT_PASSWORD READINESS_CATCH_UP_SECONDS

@@ -36,8 +36,9 @@ else
   if [[ -f $RECLONE_REQUEST ]]; then
     log "cloning again from $(donor_host): $(<"$RECLONE_REQUEST")"
     rm -f "$CLONE_MARKER"
+    write_state_file "$RECLONE_RUNNING" "$$"
     bash "$SCRIPTS_DIR/clone-from-peer.sh" || die "cloning again from $(donor_host) failed"
-    rm -f "$RECLONE_REQUEST"
+    rm -f "$RECLONE_REQUEST" "$RECLONE_RUNNING"
   fi
   [[ -f $CLONE_MARKER ]] || die "no completed clone in $DATA_DIR: clone-from-peer must finish first"
 fi
