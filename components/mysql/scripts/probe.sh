@@ -24,8 +24,10 @@ case ${1:-} in
     ;;
   readiness)
     require_env PEER_SERVICE MYSQL_ROOT_PASSWORD READINESS_CATCH_UP_SECONDS
-    [[ $READINESS_CATCH_UP_SECONDS =~ ^[1-9][0-9]?$ ]] ||
-      die "READINESS_CATCH_UP_SECONDS must be a whole number of seconds from 1 to 99, not '$READINESS_CATCH_UP_SECONDS'"
+    # The component's bounds (args.ts).
+    if ! [[ $READINESS_CATCH_UP_SECONDS =~ ^[1-9][0-9]?$ ]] || ((READINESS_CATCH_UP_SECONDS > 30)); then
+      die "READINESS_CATCH_UP_SECONDS must be a whole number of seconds from 1 to 30, not '$READINESS_CATCH_UP_SECONDS'"
+    fi
     parse_pod_identity
     root_client_tcp -e 'SELECT 1' >/dev/null || die "readiness: no query over TCP"
     ((ORDINAL > 0)) || exit 0
@@ -38,8 +40,9 @@ case ${1:-} in
       if [[ ! -f $RECLONE_REQUEST ]]; then
         write_state_file "$RECLONE_REQUEST" "$reason"
         log_to_pod "$reason: stopping the server to clone again from $(donor_host)"
-        root_client_tcp -e "SHUTDOWN" || true
       fi
+      # Again at every probe until the server is down: one SHUTDOWN may have been lost.
+      root_client_tcp -e "SHUTDOWN" || true
       die "readiness: $reason; re-clone requested"
     fi
     if ! engine_replication_threads_running <<<"$status"; then
