@@ -7,6 +7,7 @@
  * The probe's cost on the primary is measured side by side (figures, no timing assertions).
  */
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Cluster, PodInitError } from "./harness/cluster";
@@ -228,22 +229,16 @@ for (const engine of enginesUnderTest()) describe(`[${engine}] data plane: repli
     it("13.6 measures what a replica's readiness probe costs the primary, side by side with the same time without probes", async function () {
         const server = cluster.containerProcesses(0, "mysql").find((p) => p.command === "mysqld" || p.command === "mariadbd");
         assert.ok(server, "no server process in pod 0");
+        const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
         const sample = async () => {
             const rows = await cluster.sql(0, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Connections', 'Questions')");
-            // CPU time of every thread of the server in nanoseconds (the first field of each
-            // thread's schedstat): /proc/<pid>/stat counts in 10 ms ticks, too coarse here.
-            const tasks = fs.readdirSync(`/proc/${server.pid}/task`);
-            const ns = tasks.reduce((sum, t) => {
-                try {
-                    return sum + Number(fs.readFileSync(`/proc/${server.pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-                } catch {
-                    return sum; // the thread ended while we read
-                }
-            }, 0);
-            const cpuMs = ns / 1e6;
+            // utime + stime of the whole process (fields 14 and 15 of /proc/<pid>/stat), which
+            // keeps the time of threads that have ended; in clock ticks, hence many probes.
+            const fields = fs.readFileSync(`/proc/${server.pid}/stat`, "utf8").split(") ")[1].split(" ");
+            const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
             return { ...Object.fromEntries(rows.map(([k, v]) => [k, Number(v)])), cpuMs } as Record<string, number>;
         };
-        const probes = 40;
+        const probes = 100;
         const withStart = await sample();
         const started = Date.now();
         for (let i = 0; i < probes; i++) await readiness(cluster, 1);
