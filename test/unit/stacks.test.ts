@@ -260,6 +260,23 @@ describe("the program with other settings", () => {
         assert.strictEqual(run.outputs.primaryEndpoint, "mysql-0.mysql.shop.svc.cluster.local:3306");
     });
 
+    it("passes binlogRetentionSeconds and readinessCatchUpSeconds to every pod, with the component's defaults when unset", async () => {
+        const env = (run: Awaited<ReturnType<typeof runProgram>>) => {
+            const mysql = only(run, T.statefulSet)[0].inputs.spec.template.spec.containers.find((c: any) => c.name === "mysql");
+            return Object.fromEntries(mysql.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+        };
+        const defaults = env(await runProgram(stackConfig("dev")));
+        assert.strictEqual(defaults.BINLOG_RETENTION_SECONDS, "604800");
+        assert.strictEqual(defaults.READINESS_CATCH_UP_SECONDS, "2");
+        const set = env(await runProgram({
+            ...stackConfig("dev"),
+            "replicated-mysql:binlogRetentionSeconds": "86400",
+            "replicated-mysql:readinessCatchUpSeconds": "5",
+        }));
+        assert.strictEqual(set.BINLOG_RETENTION_SECONDS, "86400");
+        assert.strictEqual(set.READINESS_CATCH_UP_SECONDS, "5");
+    });
+
     it("runs the metrics container by default, and not with metrics set to false", async () => {
         const containers = (run: Awaited<ReturnType<typeof runProgram>>) =>
             only(run, T.statefulSet)[0].inputs.spec.template.spec.containers.map((c: any) => c.name);
