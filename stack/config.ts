@@ -1,14 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+    BINLOG_RETENTION_RULE,
+    DEFAULT_BINLOG_RETENTION_SECONDS,
+    DEFAULT_READINESS_CATCH_UP_SECONDS,
     DEFAULT_REPLICAS,
     DEFAULT_STORAGE_SIZE,
     ENGINES,
     Engine,
     PASSWORD_ARGS,
     PasswordArg,
+    READINESS_CATCH_UP_RULE,
     READY_TIMEOUT_RULE,
     REPLICAS_RULE,
     STORAGE_SIZE_RULE,
+    isBinlogRetention,
+    isReadinessCatchUp,
     isReadyTimeout,
     isReplicaCount,
     isStorageSize,
@@ -46,6 +52,8 @@ export const CONFIG_DEFAULTS = {
     eksInstanceType: "t3.large",
     eksNodeCount: 3,
     eksKubernetesVersion: "1.34",
+    binlogRetentionSeconds: DEFAULT_BINLOG_RETENTION_SECONDS,
+    readinessCatchUpSeconds: DEFAULT_READINESS_CATCH_UP_SECONDS,
 };
 
 /**
@@ -90,6 +98,10 @@ export interface StackConfig extends ExistingClusterConfig {
     storageSize: string;
     /** How long `up` waits for the StatefulSet; the component's default when absent. */
     readyTimeoutSeconds?: number;
+    /** How long every pod keeps its binary logs (the component's binlogRetentionSeconds). */
+    binlogRetentionSeconds: number;
+    /** How long a replica's readiness probe waits for the primary's position (the component's readinessCatchUpSeconds). */
+    readinessCatchUpSeconds: number;
     /** The passwords set with `pulumi config set --secret`; each one absent is generated. */
     passwords: Partial<Record<PasswordArg, pulumi.Output<string>>>;
     linstor: { storagePool?: string; placementCount: number };
@@ -189,6 +201,8 @@ export function readStackConfig(): StackConfig {
     const engine = oneOf("engine", ENGINES, CONFIG_DEFAULTS.engine);
     const replicas = wholeNumber("replicas", CONFIG_DEFAULTS.replicas, isReplicaCount, REPLICAS_RULE) as number;
     const readyTimeoutSeconds = wholeNumber("readyTimeoutSeconds", undefined, isReadyTimeout, READY_TIMEOUT_RULE);
+    const binlogRetentionSeconds = wholeNumber("binlogRetentionSeconds", CONFIG_DEFAULTS.binlogRetentionSeconds, isBinlogRetention, BINLOG_RETENTION_RULE) as number;
+    const readinessCatchUpSeconds = wholeNumber("readinessCatchUpSeconds", CONFIG_DEFAULTS.readinessCatchUpSeconds, isReadinessCatchUp, READINESS_CATCH_UP_RULE) as number;
     const createNamespace = flag("createNamespace", CONFIG_DEFAULTS.createNamespace);
     const metrics = flag("metrics", CONFIG_DEFAULTS.metrics);
     const namespace = config.get("namespace") ?? CONFIG_DEFAULTS.namespace;
@@ -271,6 +285,8 @@ export function readStackConfig(): StackConfig {
         storageClass,
         storageSize,
         readyTimeoutSeconds,
+        binlogRetentionSeconds,
+        readinessCatchUpSeconds,
         passwords,
         ...existing,
         linstor,

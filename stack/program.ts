@@ -47,6 +47,8 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
             storageClass: target.storageClass,
             storageSize: config.storageSize,
             readyTimeoutSeconds: config.readyTimeoutSeconds,
+            binlogRetentionSeconds: config.binlogRetentionSeconds,
+            readinessCatchUpSeconds: config.readinessCatchUpSeconds,
             ...config.passwords,
             metrics: { enabled: config.metrics },
         },

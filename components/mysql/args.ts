@@ -154,6 +154,21 @@ export interface ReplicatedMySqlArgs {
     clusterDomain?: string;
     /** Metrics container, metrics Service, and on request ServiceMonitor, alert rules and dashboard. Defaults: metrics on, the rest off. */
     metrics?: MetricsArgs;
+    /**
+     * How long every pod keeps its binary logs, in seconds (`binlog_expire_logs_seconds`,
+     * the same on both engines). A replica that was away longer than this cannot catch up
+     * from the primary and clones itself again from its peer. A whole number from 3600
+     * (1 hour) to 8553600 (99 days, MariaDB's largest). Defaults to 604800 (7 days).
+     */
+    binlogRetentionSeconds?: number;
+    /**
+     * How long a replica's readiness probe waits for the replica to apply everything the
+     * primary had committed when the probe asked it, in seconds. A replica further behind
+     * than that (or one that cannot ask the primary) is not Ready, so `mysql-read` never
+     * serves reads older than the probe's question. A whole number from 1 to 30.
+     * Defaults to 2.
+     */
+    readinessCatchUpSeconds?: number;
 }
 
 /** The arguments with every default applied; what the manifest builders consume. */
@@ -176,6 +191,8 @@ export interface ResolvedArgs {
     terminationGracePeriodSeconds: number;
     clusterDomain: string;
     metrics: Required<Omit<MetricsArgs, "resources">> & { resources: k8s.types.input.core.v1.ResourceRequirements };
+    binlogRetentionSeconds: number;
+    readinessCatchUpSeconds: number;
 }
 
 export const DEFAULT_REPLICAS = 3;
@@ -184,6 +201,29 @@ export const DEFAULT_ENGINE: Engine = "mysql";
 export const DEFAULT_RESOURCES = { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } };
 export const DEFAULT_BACKUP_RESOURCES = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } };
 export const DEFAULT_GRACE_SECONDS = 120;
+/** 7 days: a replica away for a week still catches up from the primary's binary log. */
+export const DEFAULT_BINLOG_RETENTION_SECONDS = 7 * 24 * 3600;
+/** Binary logs kept at least an hour: shorter makes every restart of a replica a full clone. */
+export const MIN_BINLOG_RETENTION_SECONDS = 3600;
+/** MariaDB 10.11's largest binlog_expire_logs_seconds (99 days); MySQL accepts more, the component takes the smaller. */
+export const MAX_BINLOG_RETENTION_SECONDS = 8553600;
+export const BINLOG_RETENTION_RULE =
+    `a whole number of seconds from ${MIN_BINLOG_RETENTION_SECONDS} (1 hour) to ${MAX_BINLOG_RETENTION_SECONDS} (99 days)`;
+/** A replica's readiness probe waits this long for it to reach the primary's position. */
+export const DEFAULT_READINESS_CATCH_UP_SECONDS = 2;
+/** The probe's timeout grows with the wait; past half a minute a probe no longer reflects "now". */
+export const MAX_READINESS_CATCH_UP_SECONDS = 30;
+export const READINESS_CATCH_UP_RULE = `a whole number of seconds from 1 to ${MAX_READINESS_CATCH_UP_SECONDS}`;
+
+/** True when `seconds` is a binary log retention the component accepts. */
+export function isBinlogRetention(seconds: unknown): seconds is number {
+    return Number.isSafeInteger(seconds) && (seconds as number) >= MIN_BINLOG_RETENTION_SECONDS && (seconds as number) <= MAX_BINLOG_RETENTION_SECONDS;
+}
+
+/** True when `seconds` is a readiness catch-up bound the component accepts. */
+export function isReadinessCatchUp(seconds: unknown): seconds is number {
+    return Number.isSafeInteger(seconds) && (seconds as number) >= 1 && (seconds as number) <= MAX_READINESS_CATCH_UP_SECONDS;
+}
 
 /** At most this many pods: one primary sends its binary log to every replica itself. */
 export const MAX_REPLICAS = 32;
@@ -378,6 +418,14 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
         problems.push(`clusterDomain must be a DNS domain such as "cluster.local" (got ${describe(clusterDomain)})`);
     }
     const metrics = resolveMetrics(args.metrics ?? {}, problems);
+    const binlogRetentionSeconds = args.binlogRetentionSeconds ?? DEFAULT_BINLOG_RETENTION_SECONDS;
+    if (!isBinlogRetention(binlogRetentionSeconds)) {
+        problems.push(`binlogRetentionSeconds must be ${BINLOG_RETENTION_RULE} (got ${describe(binlogRetentionSeconds)})`);
+    }
+    const readinessCatchUpSeconds = args.readinessCatchUpSeconds ?? DEFAULT_READINESS_CATCH_UP_SECONDS;
+    if (!isReadinessCatchUp(readinessCatchUpSeconds)) {
+        problems.push(`readinessCatchUpSeconds must be ${READINESS_CATCH_UP_RULE} (got ${describe(readinessCatchUpSeconds)})`);
+    }
     if (problems.length > 0) {
         throw new InvalidArgsError(problems, `ReplicatedMySql "${name}" has invalid args`);
     }
@@ -399,6 +447,8 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
         terminationGracePeriodSeconds: grace,
         clusterDomain,
         metrics,
+        binlogRetentionSeconds,
+        readinessCatchUpSeconds,
     };
 }
 

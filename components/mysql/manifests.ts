@@ -83,6 +83,8 @@ function podEnv(args: ResolvedArgs): k8s.types.input.core.v1.EnvVar[] {
         { name: "BACKUP_PASSWORD", ...fromSecret(SECRET_KEYS.backup) },
         { name: "METRICS_USER", value: METRICS_USER },
         { name: "METRICS_PASSWORD", ...fromSecret(SECRET_KEYS.metrics) },
+        { name: "BINLOG_RETENTION_SECONDS", value: String(args.binlogRetentionSeconds) },
+        { name: "READINESS_CATCH_UP_SECONDS", value: String(args.readinessCatchUpSeconds) },
     ];
 }
 
@@ -105,12 +107,20 @@ function script(file: string, ...params: string[]): string[] {
     return ["bash", `${CONFIG_MAP_MOUNT}/${file}`, ...params];
 }
 
-function probe(kind: "startup" | "liveness" | "readiness"): k8s.types.input.core.v1.Probe {
+/** Seconds a replica's readiness probe needs besides its catch-up wait: two connections and a few queries. */
+export const READINESS_PROBE_OVERHEAD_SECONDS = 2;
+
+function probe(kind: "startup" | "liveness" | "readiness", catchUpSeconds: number): k8s.types.input.core.v1.Probe {
     const timing = {
         // Up to 10 minutes for crash recovery or a long clone catch-up before liveness applies.
         startup: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
         liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-        readiness: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
+        // A replica's probe waits up to catchUpSeconds for the primary's position; probes never overlap.
+        readiness: {
+            periodSeconds: Math.max(5, catchUpSeconds + READINESS_PROBE_OVERHEAD_SECONDS + 1),
+            timeoutSeconds: catchUpSeconds + READINESS_PROBE_OVERHEAD_SECONDS,
+            failureThreshold: 2,
+        },
     }[kind];
     return { exec: { command: script("probe.sh", kind) }, ...timing };
 }
@@ -171,7 +181,8 @@ export function statefulSetSpec(
                         image: args.backupImage ?? args.image,
                         command: script("clone-from-peer.sh"),
                         env,
-                        volumeMounts: [mount.data, mount.conf, mount.configMap, mount.tmp],
+                        // /run/mysqld: the client option file of the donor check (root over TCP).
+                        volumeMounts: [mount.data, mount.conf, mount.configMap, mount.run, mount.tmp],
                         resources: args.backupResources,
                         securityContext: containerSecurity,
                     },
@@ -186,9 +197,9 @@ export function statefulSetSpec(
                         volumeMounts: [mount.data, mount.conf, mount.configMap, mount.run, mount.tmp],
                         resources: args.resources,
                         securityContext: containerSecurity,
-                        startupProbe: probe("startup"),
-                        livenessProbe: probe("liveness"),
-                        readinessProbe: probe("readiness"),
+                        startupProbe: probe("startup", args.readinessCatchUpSeconds),
+                        livenessProbe: probe("liveness", args.readinessCatchUpSeconds),
+                        readinessProbe: probe("readiness", args.readinessCatchUpSeconds),
                     },
                     ...(streamsBackups(args)
                         ? [

@@ -477,6 +477,32 @@ describe("ReplicatedMySql options", () => {
         assert.strictEqual(d.statefulSet.metadata.annotations["pulumi.com/timeoutSeconds"], "7200");
     });
 
+    for (const engine of ["mysql", "mariadb"] as const) {
+        it(`gives every container of a ${engine} pod the binlog retention (7 days) and the readiness catch-up bound (2 s) by default`, async () => {
+            const d = await deploy("mysql", { engine });
+            const pod = d.statefulSet.spec.template.spec;
+            for (const c of [...pod.initContainers, ...pod.containers.filter((c: any) => c.name !== "metrics")]) {
+                const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+                assert.strictEqual(env.BINLOG_RETENTION_SECONDS, "604800", c.name);
+                assert.strictEqual(env.READINESS_CATCH_UP_SECONDS, "2", c.name);
+            }
+            const mysql = pod.containers.find((c: any) => c.name === "mysql");
+            // The probe waits up to the bound, and needs a few seconds besides; probes never overlap.
+            assert.strictEqual(mysql.readinessProbe.timeoutSeconds, 4);
+            assert.strictEqual(mysql.readinessProbe.periodSeconds, 5);
+        });
+    }
+
+    it("passes binlogRetentionSeconds and readinessCatchUpSeconds to the pods, and times the probe out after the wait", async () => {
+        const d = await deploy("mysql", { binlogRetentionSeconds: 86400, readinessCatchUpSeconds: 10 });
+        const mysql = d.statefulSet.spec.template.spec.containers.find((c: any) => c.name === "mysql");
+        const env = Object.fromEntries(mysql.env.map((e: any) => [e.name, e.value]));
+        assert.strictEqual(env.BINLOG_RETENTION_SECONDS, "86400");
+        assert.strictEqual(env.READINESS_CATCH_UP_SECONDS, "10");
+        assert.strictEqual(mysql.readinessProbe.timeoutSeconds, 12);
+        assert.strictEqual(mysql.readinessProbe.periodSeconds, 13);
+    });
+
     it("rolls the pods when the scripts or configs change", async () => {
         const mysql = await deploy("mysql", { engine: "mysql" });
         const mysqlDigest = mysql.statefulSet.spec.template.metadata.annotations["replicated-mysql/config-digest"];
@@ -513,6 +539,36 @@ describe("ReplicatedMySql argument checks", () => {
             "a fractional wait",
             { readyTimeoutSeconds: 600.5 },
             "readyTimeoutSeconds must be a whole number of seconds from 60 to 2592000 (got 600.5)",
+        ],
+        [
+            "a binlog retention under an hour",
+            { binlogRetentionSeconds: 3599 },
+            "binlogRetentionSeconds must be a whole number of seconds from 3600 (1 hour) to 8553600 (99 days) (got 3599)",
+        ],
+        [
+            "a binlog retention that never expires",
+            { binlogRetentionSeconds: 0 },
+            "binlogRetentionSeconds must be a whole number of seconds from 3600 (1 hour) to 8553600 (99 days) (got 0)",
+        ],
+        [
+            "a binlog retention past MariaDB's largest",
+            { binlogRetentionSeconds: 8553601 },
+            "binlogRetentionSeconds must be a whole number of seconds from 3600 (1 hour) to 8553600 (99 days) (got 8553601)",
+        ],
+        [
+            "a fractional catch-up bound",
+            { readinessCatchUpSeconds: 1.5 },
+            "readinessCatchUpSeconds must be a whole number of seconds from 1 to 30 (got 1.5)",
+        ],
+        [
+            "no catch-up wait at all",
+            { readinessCatchUpSeconds: 0 },
+            "readinessCatchUpSeconds must be a whole number of seconds from 1 to 30 (got 0)",
+        ],
+        [
+            "a catch-up bound of a minute",
+            { readinessCatchUpSeconds: 60 },
+            "readinessCatchUpSeconds must be a whole number of seconds from 1 to 30 (got 60)",
         ],
         ["an unknown engine", { engine: "postgres" as Engine }, 'engine must be one of "mysql", "mariadb" (got "postgres")'],
         ["an untagged image", { image: "mysql" }, 'image must name a tag other than latest, or a digest (got "mysql")'],

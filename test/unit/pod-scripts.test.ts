@@ -257,3 +257,48 @@ describe("pod scripts: MySQL 8.4/9.7 syntax only in the mysql engine", function 
         assert.doesNotMatch(fs.readFileSync(path.join(CONF, "mariadb", "replica.cnf"), "utf8"), /^super[-_]read[-_]only/m);
     });
 });
+
+describe("pod scripts: replica health (issue 13)", function () {
+    it("MariaDB replicas log in a GTID domain of their own (their server_id); pod 0 and MySQL add nothing", function () {
+        assert.strictEqual(bash("mariadb", "ORDINAL=2; engine_pod_config").stdout, "# Whatever this replica logs of its own never collides with the primary's domain 0.\ngtid_domain_id = 102\n");
+        assert.strictEqual(bash("mariadb", "ORDINAL=0; engine_pod_config").stdout, "");
+        assert.strictEqual(bash("mysql", "ORDINAL=2; engine_pod_config").stdout, "");
+    });
+
+    it("waits for the primary's position with each engine's own function, the position as an SQL string", function () {
+        assert.strictEqual(bash("mysql", `engine_sql_wait_for_position "uuid-a:1-5,uuid-'b:1" 2`).stdout, "SELECT WAIT_FOR_EXECUTED_GTID_SET('uuid-a:1-5,uuid-''b:1', 2)");
+        assert.strictEqual(bash("mariadb", "engine_sql_wait_for_position 0-100-7 3").stdout, "SELECT MASTER_GTID_WAIT('0-100-7', 3)");
+    });
+
+    it("reads the origin of each GTID: MySQL the server_uuid, MariaDB the server_id", function () {
+        assert.strictEqual(bash("mysql", "gtid_origins 'aaa-1:1-4,bbb-2:7'").stdout, "aaa-1\nbbb-2\n");
+        assert.strictEqual(bash("mariadb", "gtid_origins '0-100-9,102-102-3'").stdout, "100\n102\n");
+        assert.strictEqual(bash("mariadb", "gtid_origins ''").stdout, "");
+    });
+
+    it("at a MySQL clone's first start keeps only the GTIDs the primary has; MariaDB needs nothing", function () {
+        assert.strictEqual(
+            bash("mysql", "engine_first_start_sql 'aaa:1-10'").stdout,
+            "SET @primary_gtids = GTID_SUBTRACT(@@GLOBAL.gtid_executed, GTID_SUBTRACT(@@GLOBAL.gtid_executed, 'aaa:1-10'));\n" +
+                "RESET BINARY LOGS AND GTIDS;\nSET GLOBAL gtid_purged = @primary_gtids;\n",
+        );
+        assert.strictEqual(bash("mariadb", "engine_first_start_sql 'x'").stdout, "");
+    });
+
+    it("recognises the purged-binlog error of each engine, and no other receiver error", function () {
+        const purged = {
+            mysql: "               Last_IO_Errno: 13114\n               Last_IO_Error: Got fatal error 1236 from source when reading data from binary log: 'Cannot replicate because the source purged required binary logs. Replicate the missing transactions from elsewhere'\n",
+            mariadb: "               Last_IO_Errno: 1236\n               Last_IO_Error: Got fatal error 1236 from master when reading data from binary log: 'Could not find GTID state requested by slave in any binlog files. Probably the slave state is too old and required binlog files have been purged.'\n",
+        };
+        const other = {
+            mysql: "               Last_IO_Errno: 13114\n               Last_IO_Error: Got fatal error 1236 from source when reading data from binary log: 'Replica has more GTIDs than the source has'\n",
+            mariadb: "               Last_IO_Errno: 1236\n               Last_IO_Error: Got fatal error 1236 from master when reading data from binary log: 'Error: connecting slave requested to start from GTID 0-101-4, which is not in the master's binlog'\n",
+        };
+        for (const engine of ["mysql", "mariadb"] as const) {
+            const match = (status: string) => bash(engine, `status=$(printf '%b' ${JSON.stringify(status)}); [[ $status =~ $ENGINE_PURGED_ERROR_PATTERN ]]`).code;
+            assert.strictEqual(match(purged[engine]), 0, `${engine}: purged not recognised`);
+            assert.strictEqual(match(other[engine]), 1, `${engine}: another 1236 taken for a purge`);
+            assert.strictEqual(match(purged[engine === "mysql" ? "mariadb" : "mysql"]), 1, `${engine}: the other engine's error taken for its own`);
+        }
+    });
+});

@@ -260,6 +260,23 @@ describe("the program with other settings", () => {
         assert.strictEqual(run.outputs.primaryEndpoint, "mysql-0.mysql.shop.svc.cluster.local:3306");
     });
 
+    it("passes binlogRetentionSeconds and readinessCatchUpSeconds to every pod, with the component's defaults when unset", async () => {
+        const env = (run: Awaited<ReturnType<typeof runProgram>>) => {
+            const mysql = only(run, T.statefulSet)[0].inputs.spec.template.spec.containers.find((c: any) => c.name === "mysql");
+            return Object.fromEntries(mysql.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+        };
+        const defaults = env(await runProgram(stackConfig("dev")));
+        assert.strictEqual(defaults.BINLOG_RETENTION_SECONDS, "604800");
+        assert.strictEqual(defaults.READINESS_CATCH_UP_SECONDS, "2");
+        const set = env(await runProgram({
+            ...stackConfig("dev"),
+            "replicated-mysql:binlogRetentionSeconds": "86400",
+            "replicated-mysql:readinessCatchUpSeconds": "5",
+        }));
+        assert.strictEqual(set.BINLOG_RETENTION_SECONDS, "86400");
+        assert.strictEqual(set.READINESS_CATCH_UP_SECONDS, "5");
+    });
+
     it("runs the metrics container by default, and not with metrics set to false", async () => {
         const containers = (run: Awaited<ReturnType<typeof runProgram>>) =>
             only(run, T.statefulSet)[0].inputs.spec.template.spec.containers.map((c: any) => c.name);
@@ -306,6 +323,24 @@ describe("bad stack config", () => {
             "dev",
             { readyTimeoutSeconds: "20m" },
             'replicated-mysql:readyTimeoutSeconds is "20m"; allowed: a whole number of seconds from 60 to 2592000',
+        ],
+        [
+            "a binlog retention in days",
+            "dev",
+            { binlogRetentionSeconds: "7d" },
+            'replicated-mysql:binlogRetentionSeconds is "7d"; allowed: a whole number of seconds from 3600 (1 hour) to 8553600 (99 days)',
+        ],
+        [
+            "a binlog retention of a minute",
+            "dev",
+            { binlogRetentionSeconds: "60" },
+            'replicated-mysql:binlogRetentionSeconds is "60"; allowed: a whole number of seconds from 3600 (1 hour) to 8553600 (99 days)',
+        ],
+        [
+            "a catch-up bound of zero",
+            "dev",
+            { readinessCatchUpSeconds: "0" },
+            'replicated-mysql:readinessCatchUpSeconds is "0"; allowed: a whole number of seconds from 1 to 30',
         ],
         [
             "a linstor stack with neither a class nor a pool",
@@ -382,7 +417,7 @@ describe("bad stack config", () => {
             { colour: "blue" },
             "replicated-mysql:colour is not a key of this project; allowed: cluster, namespace, createNamespace, metrics, replicas, " +
                 "engine, storageSize, linstorPlacementCount, ebsVolumeType, eksInstanceType, eksNodeCount, eksKubernetesVersion, " +
-                "storageClass, readyTimeoutSeconds, rootPassword, replicationPassword, backupPassword, metricsPassword, kubeconfig, " +
+                "binlogRetentionSeconds, readinessCatchUpSeconds, storageClass, readyTimeoutSeconds, rootPassword, replicationPassword, backupPassword, metricsPassword, kubeconfig, " +
                 "context, linstorStoragePool",
         ],
     ];

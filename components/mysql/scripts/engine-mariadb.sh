@@ -298,3 +298,94 @@ clone_position() {
   engine_valid_position "$position" || die "malformed $ENGINE_GTID_NOUN '$position' in the clone metadata of $dir"
   printf '%s\n' "$position"
 }
+
+# ---- Replica health (probe.sh, run-mysqld.sh) ---------------------------------------------
+
+# What the primary has committed: its binary log's GTID position (one GTID per domain).
+readonly ENGINE_SQL_PRIMARY_POSITION="SELECT @@GLOBAL.gtid_binlog_pos"
+# The receiver's error when the primary purged binary logs the replica still needs.
+readonly ENGINE_PURGED_ERROR_PATTERN="Last_IO_Errno: 1236"$'\n'"[[:space:]]*Last_IO_Error: [^"$'\n'"]*Could not find GTID state requested by slave in any binlog files"
+
+# Nothing beyond Last_SQL_Error, which names the failing statement's error itself.
+engine_applier_error_detail() { :; }
+
+# Per pod: a replica logs what it does of its own (FLUSH TABLES, FLUSH PRIVILEGES, REPAIR
+# TABLE: statements read_only lets through) in a GTID domain of its own, numbered like its
+# server_id. In the primary's domain 0 such a GTID took the next sequence number, and under
+# gtid_strict_mode the primary's next transaction then stopped replication for good (error
+# 1950). Replicated transactions keep the domain they came with.
+engine_pod_config() {
+  ((ORDINAL > 0)) || return 0
+  printf '# Whatever this replica logs of its own never collides with the primary'"'"'s domain 0.\ngtid_domain_id = %d\n' "$((SERVER_ID_BASE + ORDINAL))"
+}
+
+# SQL returning 0 once this replica has applied GTID position $1, -1 after $2 seconds without.
+engine_sql_wait_for_position() {
+  printf 'SELECT MASTER_GTID_WAIT(%s, %d)' "$(sql_string "$1")" "$2"
+}
+
+# Prints the transactions the server on host $1 logged that did not come from the primary,
+# as GTIDs separated by commas (empty when there are none): the entries of its binary log
+# state whose server_id is not the primary's. Every transaction the primary originates
+# carries its server_id, and a replica keeps that id when it logs what it applies. ($2, the
+# primary's position, is not needed: the server_id tells the origin.)
+engine_own_transactions() {
+  local state entry own=()
+  local -a entries
+  state=$(root_client_at "$1" -e "SELECT @@GLOBAL.gtid_binlog_state") || return 1
+  IFS=, read -ra entries <<<"${state//[[:space:]]/}"
+  for entry in "${entries[@]}"; do
+    [[ $entry =~ ^[0-9]+-([0-9]+)-[0-9]+$ && ${BASH_REMATCH[1]} != "$SERVER_ID_BASE" ]] && own+=("$entry")
+  done
+  local IFS=,
+  printf '%s' "${own[*]}"
+}
+
+# What a server's own GTIDs carry, and how a GTID ("<domain>-<server_id>-<sequence>") names it.
+readonly ENGINE_SQL_GTID_ORIGIN="SELECT @@GLOBAL.server_id"
+readonly ENGINE_GTID_ORIGIN_PATTERN='^[0-9]+-([0-9]+)-'
+
+# Nothing at the first start of a clone: a backup carries no binary log, and replication
+# starts from the GTID position of the donor's replication (gtid_slave_pos), never from what
+# the donor logged of its own.
+engine_first_start_sql() { :; }
+
+# On a replica whose fresh clone has no replication set up yet (.pod-replication-pending):
+# sets the clone's GTID position and the primary as source, removes the file, and starts
+# replication. $1 says who calls:
+# - sidecar: the clone-server sidecar at its start (after the clone the init container made);
+#   it waits for a set-up under way and marks, when done, that it will not do it again
+#   until it restarts;
+# - probe: the readiness probe, after a clone that the mysql container made itself
+#   (run-mysqld.sh), which the running sidecar does not see. It acts only once the sidecar
+#   has marked itself done, so the two never set up the same clone.
+# A lock directory in the pod's /run/mysqld keeps them apart; one left by a killed probe is
+# broken after a minute.
+engine_apply_pending_replication() {
+  local caller=$1 lock=$RUN_DIR/replication-setup.lock done_mark=$RUN_DIR/clone-server-ready position waited=0
+  if [[ $caller == probe ]]; then
+    [[ -f $REPLICATION_PENDING && -f $done_mark ]] || return 0
+  fi
+  while ! mkdir "$lock" 2>/dev/null; do
+    [[ $caller == sidecar ]] || return 0
+    if [[ -n $(find "$lock" -maxdepth 0 -mmin +1 2>/dev/null) ]]; then
+      rmdir "$lock" 2>/dev/null || true
+    fi
+    ((waited++ < 1200)) || die "replication set-up lock $lock held for 2 minutes"
+    sleep 0.1
+  done
+  if [[ -f $REPLICATION_PENDING ]]; then
+    require_env REPLICATION_USER REPLICATION_PASSWORD
+    position=$(<"$REPLICATION_PENDING")
+    if ! engine_replication_setup_sql "$position" "$(primary_host)" | engine_local_admin_client; then
+      rmdir "$lock"
+      return 1
+    fi
+    rm -f "$REPLICATION_PENDING"
+    sync "$DATA_DIR"
+    log "replication from $(primary_host) set up at GTID position '$position'"
+  fi
+  rmdir "$lock"
+  engine_local_admin_client -e "$ENGINE_SQL_START_REPLICA"
+  [[ $caller != sidecar ]] || : >"$done_mark"
+}

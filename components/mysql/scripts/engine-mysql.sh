@@ -101,9 +101,16 @@ SQL
 # applies on restart.
 engine_server_options() {
   ((ORDINAL > 0)) || return 0
-  local tmp
+  local tmp primary_gtids
   tmp=$(mktemp "$REPLICA_INIT_FILE.XXXXXX")
-  engine_replica_init_sql "$(primary_host)" >"$tmp"
+  # The first start of a clone: the server has not written a binary log yet.
+  if [[ ! -f $DATA_DIR/mysql-bin.index ]]; then
+    primary_gtids=$(primary_position) ||
+      die "first start of a clone: cannot ask the primary $(primary_host) for its GTID set"
+    log "first start of a clone: keeping only the GTIDs the primary has, none the donor logged of its own"
+    engine_first_start_sql "$primary_gtids" >"$tmp"
+  fi
+  engine_replica_init_sql "$(primary_host)" >>"$tmp"
   mv -f "$tmp" "$REPLICA_INIT_FILE"
   printf '%s\n' "--init-file=$REPLICA_INIT_FILE"
 }
@@ -169,3 +176,55 @@ CNF
   fi
   CLONE_DESCRIPTION="CLONE INSTANCE"
 }
+
+# ---- Replica health (probe.sh, run-mysqld.sh) ---------------------------------------------
+
+# What the primary has committed: its executed GTID set.
+readonly ENGINE_SQL_PRIMARY_POSITION="SELECT @@GLOBAL.gtid_executed"
+# The receiver's error when the source purged binary logs the replica still needs: MySQL
+# wraps the source's error 1236 in its own code (13114), so the text is what identifies it.
+readonly ENGINE_PURGED_ERROR_PATTERN="Last_IO_Errno: 13114"$'\n'"[[:space:]]*Last_IO_Error: [^"$'\n'"]*fatal error 1236 [^"$'\n'"]*purged required binary logs"
+
+# The applier worker's error, which Last_SQL_Error only points to with the multi-threaded
+# applier ("Coordinator stopped because there were error(s) in the worker(s)").
+engine_applier_error_detail() {
+  root_client_tcp -e "SELECT LAST_ERROR_MESSAGE FROM performance_schema.replication_applier_status_by_worker WHERE LAST_ERROR_NUMBER <> 0 LIMIT 1"
+}
+
+# Nothing per pod: a replica's own transactions carry its own server_uuid, so they never
+# collide with the primary's.
+engine_pod_config() { :; }
+
+# SQL returning 0 once this server has applied GTID set $1, 1 after $2 seconds without.
+engine_sql_wait_for_position() {
+  printf 'SELECT WAIT_FOR_EXECUTED_GTID_SET(%s, %d)' "$(sql_string "$1")" "$2"
+}
+
+# Prints the transactions of the server on host $1 that are not in the primary's GTID set
+# $2 (empty when there are none), as "<uuid>:<range>" entries separated by commas.
+engine_own_transactions() {
+  local own
+  own=$(root_client_at "$1" -e "SELECT GTID_SUBTRACT(@@GLOBAL.gtid_executed, $(sql_string "$2"))") || return 1
+  own=${own//\\n/}
+  printf '%s' "${own//[[:space:]]/}"
+}
+
+# What a server's own GTIDs carry, and how a GTID set entry ("<uuid>:<ranges>") names it.
+readonly ENGINE_SQL_GTID_ORIGIN="SELECT @@GLOBAL.server_uuid"
+readonly ENGINE_GTID_ORIGIN_PATTERN='^([^:]+):'
+
+# SQL for the first start of a clone: keep only the GTIDs the primary has (set $1). A clone
+# carries the donor's gtid_executed, so what the donor logged of its own (FLUSH TABLES,
+# REPAIR TABLE: the statements super_read_only lets through) would otherwise follow it to
+# every pod cloned after it. A clone has no binary log of its own yet, so the reset loses
+# nothing.
+engine_first_start_sql() {
+  cat <<SQL
+SET @primary_gtids = GTID_SUBTRACT(@@GLOBAL.gtid_executed, GTID_SUBTRACT(@@GLOBAL.gtid_executed, $(sql_string "$1")));
+RESET BINARY LOGS AND GTIDS;
+SET GLOBAL gtid_purged = @primary_gtids;
+SQL
+}
+
+# Nothing to set up before replication runs: the --init-file does it at every start.
+engine_apply_pending_replication() { :; }

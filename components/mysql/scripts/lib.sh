@@ -26,6 +26,14 @@ readonly INIT_MARKER=$DATA_DIR/.pod-init-complete              # pod 0: datadir 
 readonly CLONE_STAGING=$DATA_DIR/.pod-clone-staging            # replica: backup being received
 readonly CLONE_MARKER=$DATA_DIR/.pod-clone-complete            # replica: clone received and prepared
 readonly REPLICATION_PENDING=$DATA_DIR/.pod-replication-pending # replica: GTID position, until replication is set up
+# In the pod's /run/mysqld (it outlives container restarts, not the pod): why this replica
+# must clone again. Written by the readiness probe, honoured by run-mysqld.sh.
+readonly RECLONE_REQUEST=$RUN_DIR/reclone-requested
+# While run-mysqld.sh clones again: its pid (the startup and liveness probes then pass: a
+# clone may take longer than the startup probe's 10 minutes).
+readonly RECLONE_RUNNING=$RUN_DIR/recloning
+# The readiness probe's last verdict on this replica's own transactions: "<GTIDs><TAB><verdict>".
+readonly OWN_TRANSACTIONS_VERDICT=$RUN_DIR/own-transactions
 
 SCRIPT_NAME=$(basename "$0")
 
@@ -119,13 +127,22 @@ wait_for_local_server() {
   done
 }
 
-# Runs the client as root over TCP on the pod's loopback, as an application would connect.
-# --defaults-file: the client reads our option file only, none of the image's.
-root_client_tcp() {
+# Runs the client as root over TCP on host $1, as an application would connect; the other
+# arguments go to the client. --defaults-file: the client reads our option file only, none
+# of the image's.
+root_client_at() {
+  local host=$1
+  shift
   write_client_option_file "$ROOT_OPTION_FILE" root "$MYSQL_ROOT_PASSWORD"
-  "$ENGINE_CLIENT" --defaults-file="$ROOT_OPTION_FILE" --protocol=TCP --host=127.0.0.1 \
-    --port="$SERVER_PORT" --connect-timeout=5 --batch --skip-column-names "$@"
+  "$ENGINE_CLIENT" --defaults-file="$ROOT_OPTION_FILE" --protocol=TCP --host="$host" \
+    --port="$SERVER_PORT" --connect-timeout=3 --batch --skip-column-names "$@"
 }
+
+# The client as root on the pod's own loopback.
+root_client_tcp() { root_client_at 127.0.0.1 "$@"; }
+
+# The client as root on the primary.
+primary_client() { root_client_at "$(primary_host)" "$@"; }
 
 # Reads "$ENGINE_SQL_REPLICA_STATUS" in vertical form (client option -E: the 9.x client no
 # longer accepts the \G command) on stdin; true when both replication threads run.
@@ -166,4 +183,101 @@ sync_tree() {
 # Moves every entry of directory $1 (hidden ones too) into $DATA_DIR and removes $1.
 move_into_data_dir() {
   find "$1" -mindepth 1 -maxdepth 1 -exec mv -t "$DATA_DIR" {} + && rmdir "$1"
+}
+
+# Lines for the mysql container's log from processes that have no way into it (probes: the
+# kubelet keeps a probe's output for its events only). run-mysqld.sh copies what is appended
+# here to the container's standard error for as long as the server runs.
+readonly POD_LOG_FILE=$RUN_DIR/pod-log
+
+# Logs to stderr and to the mysql container's log.
+log_to_pod() {
+  log "$*"
+  printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$*" >>"$POD_LOG_FILE" 2>/dev/null || true
+}
+
+# Statements a replica accepts and logs of its own without changing data: they are local
+# maintenance, not errant transactions.
+readonly MAINTENANCE_STATEMENT='^(FLUSH|REPAIR|ANALYZE|OPTIMIZE)[[:space:]]'
+# Binary log events that carry no transaction of their own.
+readonly BINLOG_FRAME_EVENTS=" Format_desc Previous_gtids Gtid_list Binlog_checkpoint Rotate Stop Start_encryption Gtid Gtid_log_event "
+
+# Prints, one per line, up to 5 events that the server on host $1 logged of its own in its
+# binary logs and that are not local maintenance (the errant changes); nothing when there
+# are none.
+own_changes_in_binlog() {
+  local host=$1 own_id file found=0
+  own_id=$(root_client_at "$host" -e "SELECT @@GLOBAL.server_id") || return 1
+  while IFS=$'\t' read -r file _; do
+    while IFS=$'\t' read -r _ _ type server_id _ info; do
+      [[ $server_id == "$own_id" ]] || continue
+      [[ $BINLOG_FRAME_EVENTS == *" $type "* ]] && continue
+      [[ $type == Query ]] && { [[ ${info^^} =~ $MAINTENANCE_STATEMENT ]] || [[ ${info^^} =~ ^(BEGIN|COMMIT) ]]; } && continue
+      printf '%s %s in %s: %s\n' "$type" "$server_id" "$file" "${info:0:120}"
+      ((++found < 5)) || return 0
+    done < <(root_client_at "$host" -e "SHOW BINLOG EVENTS IN $(sql_string "$file")")
+  done < <(root_client_at "$host" -e "SHOW BINARY LOGS")
+}
+
+# Prints the origin (MySQL server_uuid, MariaDB server_id) of each entry of GTID set $1, one a line.
+gtid_origins() {
+  local entry
+  local -a entries
+  IFS=, read -ra entries <<<"$1"
+  for entry in "${entries[@]}"; do
+    [[ $entry =~ $ENGINE_GTID_ORIGIN_PATTERN ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+  done
+  return 0
+}
+
+# Why the transactions $2 that the server on host $1 has and the primary has not are
+# errant: they changed data, or they were not logged there (a clone brought them), so what
+# they did cannot be told. Prints nothing when they are local maintenance only.
+errant_reason_at() {
+  local host=$1 own=$2 origin foreign changes
+  origin=$(root_client_at "$host" -e "$ENGINE_SQL_GTID_ORIGIN") || return 1
+  foreign=$(gtid_origins "$own" | grep -vxF "$origin" | sort -u | tr '\n' ' ') || true
+  if [[ -n $foreign ]]; then
+    printf 'errant transactions %s: not logged there (from %s), brought by a clone' "$own" "${foreign% }"
+    return 0
+  fi
+  changes=$(own_changes_in_binlog "$host") || return 1
+  [[ -z $changes ]] || printf 'errant transactions %s changed data: %s' "$own" "${changes//$'\n'/; }"
+}
+
+# errant_reason_at for this replica's own transactions $1, logged to the pod log when the
+# verdict changes. The verdict is kept in $OWN_TRANSACTIONS_VERDICT and reused while the set
+# does not change, so the binary logs are read once per change, not at every probe.
+errant_transactions_reason() {
+  local own=$1 cached verdict
+  if [[ -f $OWN_TRANSACTIONS_VERDICT ]]; then
+    cached=$(<"$OWN_TRANSACTIONS_VERDICT")
+    if [[ ${cached%%$'\t'*} == "$own" ]]; then
+      printf '%s' "${cached#*$'\t'}"
+      return 0
+    fi
+  fi
+  verdict=$(errant_reason_at 127.0.0.1 "$own") || return 1
+  if [[ -n $verdict ]]; then
+    log_to_pod "ERROR: $verdict (README: Recover, a diverged replica)"
+  else
+    log_to_pod "local maintenance statements of this replica ($own: FLUSH, REPAIR, ANALYZE, OPTIMIZE only): not errant, replication unaffected"
+  fi
+  write_state_file "$OWN_TRANSACTIONS_VERDICT" "$own"$'\t'"$verdict" || return 1
+  printf '%s' "$verdict"
+}
+
+# The primary's committed position (engine form), one line without white space.
+primary_position() {
+  local position
+  position=$(primary_client -e "$ENGINE_SQL_PRIMARY_POSITION") || return 1
+  position=${position//\\n/}
+  printf '%s' "${position//[[:space:]]/}"
+}
+
+# True while run-mysqld.sh of this container is cloning again.
+reclone_running() {
+  local pid
+  pid=$(cat "$RECLONE_RUNNING" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
 }

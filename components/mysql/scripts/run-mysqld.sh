@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 load_engine
 require_env PEER_SERVICE MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWORD BACKUP_USER BACKUP_PASSWORD METRICS_USER METRICS_PASSWORD
-require_tools uname find wc mktemp mv rm sync sleep date "$ENGINE_SERVER"
+require_tools uname find wc mktemp mv rm sync sleep date tail "$ENGINE_SERVER" "$ENGINE_CLIENT"
 parse_pod_identity
 [[ -f $SERVER_CONFIG ]] || die "$SERVER_CONFIG missing: init-config has not run"
 
@@ -30,10 +30,24 @@ if ((ORDINAL == 0)); then
     log "datadir initialised"
   fi
 else
+  # A re-clone the readiness probe requested (the primary purged binary logs this replica
+  # needs). A container restart does not run the init containers again, so the clone is made
+  # here, by the same script; the request is dropped only once the clone is complete.
+  if [[ -f $RECLONE_REQUEST ]]; then
+    log "cloning again from $(donor_host): $(<"$RECLONE_REQUEST")"
+    rm -f "$CLONE_MARKER"
+    write_state_file "$RECLONE_RUNNING" "$$"
+    bash "$SCRIPTS_DIR/clone-from-peer.sh" || die "cloning again from $(donor_host) failed"
+    rm -f "$RECLONE_REQUEST" "$RECLONE_RUNNING"
+  fi
   [[ -f $CLONE_MARKER ]] || die "no completed clone in $DATA_DIR: clone-from-peer must finish first"
 fi
 
 server_options=$(engine_server_options)
 mapfile -t options <<<"$server_options"
 [[ -n $server_options ]] || options=()
+# The probes' findings (log_to_pod) into this container's log: tail follows the file until
+# the server, which this process becomes, exits.
+: >>"$POD_LOG_FILE"
+tail -n 0 -F --pid=$$ "$POD_LOG_FILE" >&2 &
 exec "$ENGINE_SERVER" --defaults-file="$SERVER_CONFIG" "${options[@]}"

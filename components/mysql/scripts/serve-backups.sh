@@ -30,22 +30,17 @@ fi
 
 require_env PEER_SERVICE CLONE_PORT MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWORD BACKUP_USER BACKUP_PASSWORD
 [[ $CLONE_PORT =~ ^[0-9]+$ ]] || die "CLONE_PORT '$CLONE_PORT' is not a port number"
-require_tools uname id mktemp mv rm sync sleep date "$ENGINE_CLIENT" "$ENGINE_ADMIN" "$ENGINE_BACKUP"
+require_tools uname id find mktemp mv rm sync sleep date "$ENGINE_CLIENT" "$ENGINE_ADMIN" "$ENGINE_BACKUP"
 choose_transfer_tool
 parse_pod_identity
 
 write_client_option_file "$BACKUP_OPTION_FILE" "$BACKUP_USER" "$BACKUP_PASSWORD"
 
 if ((ORDINAL > 0)); then
+  rm -f "$RUN_DIR/clone-server-ready"
   wait_for_local_server "$SERVER_WAIT_SECONDS"
-  if [[ -f $REPLICATION_PENDING ]]; then
-    position=$(<"$REPLICATION_PENDING")
-    engine_replication_setup_sql "$position" "$(primary_host)" | engine_local_admin_client
-    rm -f "$REPLICATION_PENDING"
-    sync "$DATA_DIR"
-    log "replication from $(primary_host) set up at GTID position '$position'"
-  fi
-  engine_local_admin_client -e "$ENGINE_SQL_START_REPLICA"
+  # Sets up replication after a fresh clone (once), then (re)starts it.
+  engine_apply_pending_replication sidecar || die "setting up replication from $(primary_host) failed"
   log "replication started"
 fi
 

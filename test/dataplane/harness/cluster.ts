@@ -20,7 +20,7 @@
  * API (all async unless noted):
  *   Cluster.create({engine})             prerequisites, bridge, client namespace, ConfigMap
  *   startPod(n, {waitReady})             init containers, then containers; throws PodInitError
- *   waitReady(n, timeoutMs) / isReady(n)
+ *   waitReady(n, timeoutMs) / isReady(n) / readiness(n)   readiness(n): the probe's verdict and reason
  *   stopPod(n)                           SIGTERM to the containers, SIGKILL after a grace period
  *   scaleTo(k)                           OrderedReady scale up / down; volumes are kept
  *   killServer(n, signal)                signal the server process; it is restarted like a container
@@ -394,11 +394,16 @@ export class Cluster {
 
     /** True when the server container's readiness probe passes. */
     async isReady(n: number): Promise<boolean> {
+        return (await this.readiness(n)).ready;
+    }
+
+    /** The server container's readiness probe once: whether it passed, and its reason (what it printed). */
+    async readiness(n: number): Promise<{ ready: boolean; reason: string }> {
         const server = this.spec.server;
         const state = this.pods.get(n)?.containers.get(server.name);
-        if (!state?.child || state.child.exitCode !== null || state.child.signalCode !== null) return false;
-        const r = await this.exec(n, server.name, server.readinessCommand!).catch(() => undefined);
-        return r?.code === 0;
+        if (!state?.child || state.child.exitCode !== null || state.child.signalCode !== null) return { ready: false, reason: "server container not running" };
+        const r = await this.exec(n, server.name, server.readinessCommand!).catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
+        return { ready: r.code === 0, reason: r.stderr.trim() };
     }
 
     async waitReady(n: number, timeoutMs = 120000): Promise<void> {
