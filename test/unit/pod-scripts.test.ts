@@ -128,6 +128,18 @@ describe("pod scripts: replication SQL", function () {
         );
     });
 
+    it("mysql: the recipient's run is split into initialise, clone and stop from its own log", function () {
+        // A real 9.7.4 recipient log (excerpt): launched 22:07:03.000, exited 22:07:10.000 UTC.
+        const log = path.resolve(__dirname, "../fixtures/mysql-recipient/recipient-9.7.4.log");
+        const launched = Date.parse("2026-11-30T22:07:03.000Z");
+        const r = bash("mysql", `mysql_recipient_phases ${JSON.stringify(log)} ${launched} ${launched + 7000}`);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stdout, "recipient initialised in 5.01 s, cloned in 0.90 s, stopped in 1.08 s");
+        const bare = bash("mysql", `mysql_recipient_phases /dev/null ${launched} ${launched + 7000}`);
+        assert.strictEqual(bare.code, 0, bare.stderr);
+        assert.strictEqual(bare.stdout, "recipient ran 7.00 s (no bootstrap or init-file marks in its log)");
+    });
+
     it("mysql: the recipient clones only from the previous pod, over TLS, into a named directory", function () {
         const r = bash("mysql", "mysql_clone_sql /var/lib/mysql/.pod-clone-staging mysql-1.mysql");
         assert.strictEqual(r.code, 0, r.stderr);

@@ -119,6 +119,62 @@ CLONE INSTANCE FROM $(sql_string "$BACKUP_USER")@$(sql_string "$donor"):$SERVER_
 SQL
 }
 
+# Configuration of the throw-away recipient whose work directory is $1. It only has to run
+# the bootstrap and one CLONE, then its datadir is deleted, so nothing in it needs to be
+# durable. Measured on 2 shared cores against the plain minimal server (docs/benchmarks.md):
+# redo large enough that the bootstrap never waits for a checkpoint, no zero-filling of new
+# files, no fsync, no dedicated log writer threads (they cost more than they give on 2
+# cores), and a stop that skips flushing. The clone's own files are flushed by sync_tree
+# before they count. Notes are logged (verbosity 3) for mysql_recipient_phases.
+mysql_recipient_config() {
+  local work=$1
+  cat <<CNF
+[mysqld]
+socket = $work/recipient.sock
+pid-file = $work/recipient.pid
+skip-networking
+mysqlx = OFF
+skip-log-bin
+performance_schema = OFF
+innodb_buffer_pool_size = 16M
+innodb_redo_log_capacity = 64M
+innodb_doublewrite = OFF
+innodb_flush_log_at_trx_commit = 0
+innodb_flush_method = nosync
+innodb_extend_and_initialize = OFF
+innodb_log_writer_threads = OFF
+innodb_fast_shutdown = 2
+log_error_verbosity = 3
+CNF
+}
+
+# Prints how a recipient run spent its time, from its error log $1 (UTC timestamps) and the
+# run's launch and exit times $2 and $3 (epoch milliseconds): initialise (launch to the end of
+# the bootstrap, MY-010456), clone (our init-file statements, to the end of the init file,
+# MY-010138), stop (to exit). Error codes, not message texts, mark the phases: the codes are
+# stable across versions.
+mysql_recipient_phases() {
+  local log_file=$1 launched=$2 exited=$3 line started="" ended=""
+  while IFS= read -r line; do
+    [[ $line == *"[MY-010456]"* ]] && started=$(date -u -d "${line%% *}" +%s%3N)
+    [[ $line == *"[MY-010138]"* ]] && ended=$(date -u -d "${line%% *}" +%s%3N)
+  done <"$log_file"
+  if [[ -z $started || -z $ended ]]; then
+    printf 'recipient ran %s s (no bootstrap or init-file marks in its log)' "$(milliseconds_as_seconds $((exited - launched)))"
+    return
+  fi
+  printf 'recipient initialised in %s s, cloned in %s s, stopped in %s s' \
+    "$(milliseconds_as_seconds $((started - launched)))" \
+    "$(milliseconds_as_seconds $((ended - started)))" \
+    "$(milliseconds_as_seconds $((exited - ended)))"
+}
+
+# Prints milliseconds $1 (>= 0) as seconds with two decimals.
+milliseconds_as_seconds() {
+  local ms=$(($1 < 0 ? 0 : $1))
+  printf '%d.%02d' $((ms / 1000)) $((ms % 1000 / 10))
+}
+
 # The port a donor serves clones on: the server's own.
 engine_donor_port() { printf '%s' "$SERVER_PORT"; }
 
@@ -129,33 +185,22 @@ engine_prepare_clone() {
 }
 
 # One clone attempt into the directory $1 (inside the data volume; CLONE creates it and
-# refuses one that exists) from the donor pod
-# $2, with the CLONE plugin. The recipient is a throw-away server that exists only for the
-# length of one `mysqld --initialize` run on /tmp: its --init-file loads the plugin, allows
-# only $2 as donor, and runs CLONE INSTANCE ... DATA DIRECTORY = $1 REQUIRE SSL, so no
-# recipient server is ever started on its own, nor listens, and the live datadir is never
-# the target. The run fails (non-zero exit) when the clone does. Returns 1 when a retry may
-# succeed.
+# refuses one that exists) from the donor pod $2, with the CLONE plugin. The recipient is a
+# throw-away server that exists only for the length of one `mysqld --initialize` run on /tmp:
+# its --init-file loads the plugin, allows only $2 as donor, and runs CLONE INSTANCE ... DATA
+# DIRECTORY = $1 REQUIRE SSL, so no recipient server is ever started on its own, nor listens,
+# and the live datadir is never the target. The run fails (non-zero exit) when the clone
+# does. Logs how long the recipient took to initialise, to clone and to stop. Returns 1 when
+# a retry may succeed.
 engine_clone_into() {
-  local staging=$1 donor=$2 work status=0 file
+  local staging=$1 donor=$2 work status=0 file launched
   work=$(mktemp -d /tmp/clone-recipient.XXXXXX) || return 1
-  # Minimal throw-away server: small InnoDB files, no binary log, no performance schema.
-  cat >"$work/recipient.cnf" <<CNF
-[mysqld]
-socket = $work/recipient.sock
-pid-file = $work/recipient.pid
-skip-networking
-mysqlx = OFF
-skip-log-bin
-performance_schema = OFF
-innodb_buffer_pool_size = 16M
-innodb_redo_log_capacity = 8M
-innodb_doublewrite = OFF
-innodb_flush_log_at_trx_commit = 0
-CNF
+  mysql_recipient_config "$work" >"$work/recipient.cnf"
   mysql_clone_sql "$staging" "$donor" >"$work/clone.sql"
+  launched=$(date -u +%s%3N)
   mysql_initialize_with "$work/datadir" "$work/clone.sql" "$work/recipient.log" "$work/recipient.cnf" || status=$?
   if ((status == 0)); then
+    log "CLONE INSTANCE from $donor:$SERVER_PORT: $(mysql_recipient_phases "$work/recipient.log" "$launched" "$(date -u +%s%3N)")"
     # Keep the recipient's freshly made TLS and RSA keys, so the first start of the clone
     # does not spend time making its own.
     for file in "${MYSQL_KEY_FILES[@]}"; do
