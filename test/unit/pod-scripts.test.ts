@@ -130,7 +130,7 @@ describe("pod scripts: replication SQL", function () {
 
     it("mysql: the recipient's run is split into initialise, clone and stop from its own log", function () {
         // A real 9.7.4 recipient log (excerpt): launched 22:07:03.000, exited 22:07:10.000 UTC.
-        const log = path.resolve(__dirname, "../fixtures/mysql-recipient/recipient-9.7.4.log");
+        const log = path.resolve(__dirname, "../fixtures/mysql-recipient/recipient-9.7.4.err");
         const launched = Date.parse("2026-11-30T22:07:03.000Z");
         const r = bash("mysql", `mysql_recipient_phases ${JSON.stringify(log)} ${launched} ${launched + 7000}`);
         assert.strictEqual(r.code, 0, r.stderr);
