@@ -9,6 +9,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { recipientPhases } from "../../bench/report";
 
 const SCRIPTS = path.resolve(__dirname, "../../components/mysql/scripts");
 const CONF = path.resolve(__dirname, "../../components/mysql/conf");
@@ -135,6 +136,10 @@ describe("pod scripts: replication SQL", function () {
         const r = bash("mysql", `mysql_recipient_phases ${JSON.stringify(log)} ${launched} ${launched + 7000}`);
         assert.strictEqual(r.code, 0, r.stderr);
         assert.strictEqual(r.stdout, "recipient initialised in 5.01 s, cloned in 0.90 s, stopped in 1.08 s");
+        // The bench reads the same line back from clone-from-peer's log (the last one wins).
+        const podLog = `2026-11-30T22:06:00Z clone-from-peer.sh: CLONE INSTANCE from mysql-0.mysql:3306: recipient initialised in 9.99 s, cloned in 9.99 s, stopped in 9.99 s\n` +
+            `2026-11-30T22:07:10Z clone-from-peer.sh: CLONE INSTANCE from mysql-0.mysql:3306: ${r.stdout}\n`;
+        assert.deepStrictEqual(recipientPhases(podLog), { initialiseSeconds: 5.01, cloneSeconds: 0.9, stopSeconds: 1.08 });
         const bare = bash("mysql", `mysql_recipient_phases /dev/null ${launched} ${launched + 7000}`);
         assert.strictEqual(bare.code, 0, bare.stderr);
         assert.strictEqual(bare.stdout, "recipient ran 7.00 s (no bootstrap or init-file marks in its log)");
