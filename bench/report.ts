@@ -3,6 +3,26 @@ import { Engine } from "../components/mysql/engine";
 import { Machine } from "./machine";
 import { CatchUpResult, LagResult } from "./replication";
 
+/** How a MySQL clone-from-peer's throw-away recipient spent its run, from the line it logs. */
+export interface RecipientPhases {
+    /** Launch → end of the bootstrap (system tables, accounts, sys schema, TLS and RSA keys). */
+    initialiseSeconds: number;
+    /** The CLONE INSTANCE statement (data and the plugin's own set-up). */
+    cloneSeconds: number;
+    /** End of the init file → the process exited. */
+    stopSeconds: number;
+}
+
+/** What engine-mysql.sh's mysql_recipient_phases prints. */
+const RECIPIENT_LINE = /recipient initialised in (\d+\.\d+) s, cloned in (\d+\.\d+) s, stopped in (\d+\.\d+) s/g;
+
+/** The recipient's phases from the last line clone-from-peer logged (the pod's log holds every incarnation). */
+export function recipientPhases(log: string): RecipientPhases | undefined {
+    const last = [...log.matchAll(RECIPIENT_LINE)].pop();
+    if (!last) return undefined;
+    return { initialiseSeconds: Number(last[1]), cloneSeconds: Number(last[2]), stopSeconds: Number(last[3]) };
+}
+
 /** Bring-up of one pod from an empty volume. */
 export interface PodBringUp {
     pod: string;
@@ -10,6 +30,10 @@ export interface PodBringUp {
     readySeconds: number;
     /** Each init container's start → exit. */
     initContainerSeconds: Record<string, number>;
+    /** Replicas: the server container started → Ready (first start of the seeded data, replication set-up, readiness). */
+    firstStartSeconds?: number;
+    /** MySQL replicas: the throw-away recipient's initialise, clone and stop. */
+    recipient?: RecipientPhases;
     /** Replicas: `cp -a` + fsync of the donor's datadir at that moment (the data the pod had to move). */
     copySeconds?: number;
     /** Replicas: readySeconds − copySeconds, everything but moving the data. */
@@ -179,8 +203,10 @@ export function markdown(results: Results): string {
         }
         if (b) {
             out.push("");
-            out.push(table([`${engine}: pod`, "created → Ready s", "init containers s", "donor copy s", "fixed s"],
+            out.push(table([`${engine}: pod`, "created → Ready s", "init containers s", "recipient: initialise / clone / stop s", "first start → Ready s", "donor copy s", "fixed s"],
                 b.pods.map((p) => [p.pod, fmt(p.readySeconds), Object.entries(p.initContainerSeconds).map(([n, s]) => `${n} ${fmt(s)}`).join(", "),
+                    p.recipient ? `${fmt(p.recipient.initialiseSeconds)} / ${fmt(p.recipient.cloneSeconds)} / ${fmt(p.recipient.stopSeconds)}` : "–",
+                    p.firstStartSeconds === undefined ? "–" : fmt(p.firstStartSeconds),
                     p.copySeconds === undefined ? "–" : fmt(p.copySeconds), p.fixedSeconds === undefined ? "–" : fmt(p.fixedSeconds)])));
         }
     }

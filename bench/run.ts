@@ -64,6 +64,8 @@ async function bringUp(cluster: Cluster, scratch: string): Promise<{ seconds3: n
     for (const n of [0, 1, 2]) {
         const row: PodBringUp = { pod: cluster.podName(n), readySeconds: seeded[n].seconds, initContainerSeconds: seeded[n].initContainerSeconds };
         if (n > 0) {
+            row.firstStartSeconds = seeded[n].firstStartSeconds;
+            row.recipient = seeded[n].recipient;
             row.copySeconds = (await copyDatadir(cluster, n - 1, scratch)).seconds;
             row.fixedSeconds = row.readySeconds - row.copySeconds;
         }

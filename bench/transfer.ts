@@ -16,6 +16,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Cluster } from "../test/dataplane/harness/cluster";
 import { run, runOk } from "../test/dataplane/harness/process";
+import { RecipientPhases, recipientPhases } from "./report";
 import { phaseTimes } from "./timeline";
 
 function filesUnder(dir: string): string[] {
@@ -76,7 +77,12 @@ export interface SeedResult {
     seconds: number;
     /** Each init container's start → exit, from the harness's events. */
     initContainerSeconds: Record<string, number>;
+    /** The server container started → pod Ready: the first start of the seeded data, replication set-up, readiness. */
+    firstStartSeconds?: number;
+    /** MySQL only: the recipient's phases, as clone-from-peer logged them for this seeding. */
+    recipient?: RecipientPhases;
 }
+
 
 /** Starts replica pod n on an empty volume and times it until Ready (readiness probed back to back). */
 export async function seedPod(cluster: Cluster, n: number, timeoutMs = 600000): Promise<SeedResult> {
@@ -97,5 +103,11 @@ export async function seedPod(cluster: Cluster, n: number, timeoutMs = 600000): 
         const e = phases.containerExit.get(spec.name);
         if (s !== undefined && e !== undefined) initContainerSeconds[spec.name] = (e - s) / 1000;
     }
-    return { seconds: (readyAt - phases.created) / 1000, initContainerSeconds };
+    const serverStart = phases.containerStart.get(cluster.spec.server.name);
+    return {
+        seconds: (readyAt - phases.created) / 1000,
+        initContainerSeconds,
+        firstStartSeconds: serverStart === undefined ? undefined : (readyAt - serverStart) / 1000,
+        recipient: recipientPhases(cluster.logs(n, "clone-from-peer")),
+    };
 }

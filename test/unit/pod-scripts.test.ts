@@ -9,6 +9,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { recipientPhases } from "../../bench/report";
 
 const SCRIPTS = path.resolve(__dirname, "../../components/mysql/scripts");
 const CONF = path.resolve(__dirname, "../../components/mysql/conf");
@@ -128,8 +129,25 @@ describe("pod scripts: replication SQL", function () {
         );
     });
 
-    it("mysql: the recipient clones only from the previous pod, over TLS, into a named directory", function () {
-        const r = bash("mysql", "mysql_clone_sql /var/lib/mysql/.pod-clone-staging mysql-1.mysql");
+    it("mysql: the recipient's run is split into initialise, clone and stop from its own log", function () {
+        // A real 9.7.4 recipient log (excerpt; bootstrap ends 22:07:08.014 UTC), launched at
+        // 22:07:03.000, its CLONE done at 22:07:08.900, ended at 22:07:09.100.
+        const log = path.resolve(__dirname, "../fixtures/mysql-recipient/recipient-9.7.4.err");
+        const launched = Date.parse("2026-11-30T22:07:03.000Z");
+        const r = bash("mysql", `mysql_recipient_phases ${JSON.stringify(log)} ${launched} ${launched + 5900} ${launched + 6100}`);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stdout, "recipient initialised in 5.01 s, cloned in 0.88 s, stopped in 0.20 s");
+        // The bench reads the same line back from clone-from-peer's log (the last one wins).
+        const podLog = `2026-11-30T22:06:00Z clone-from-peer.sh: CLONE INSTANCE from mysql-0.mysql:3306: recipient initialised in 9.99 s, cloned in 9.99 s, stopped in 9.99 s\n` +
+            `2026-11-30T22:07:10Z clone-from-peer.sh: CLONE INSTANCE from mysql-0.mysql:3306: ${r.stdout}\n`;
+        assert.deepStrictEqual(recipientPhases(podLog), { initialiseSeconds: 5.01, cloneSeconds: 0.88, stopSeconds: 0.2 });
+        const bare = bash("mysql", `mysql_recipient_phases /dev/null ${launched} ${launched + 5900} ${launched + 7000}`);
+        assert.strictEqual(bare.code, 0, bare.stderr);
+        assert.strictEqual(bare.stdout, "recipient ran 7.00 s (no end of bootstrap in its log)");
+    });
+
+    it("mysql: the recipient clones only from the previous pod, over TLS, into a named directory, then says so in a file", function () {
+        const r = bash("mysql", "mysql_clone_sql /var/lib/mysql/.pod-clone-staging mysql-1.mysql /tmp/clone-recipient.x/cloned");
         assert.strictEqual(r.code, 0, r.stderr);
         assert.strictEqual(
             r.stdout,
@@ -138,6 +156,7 @@ describe("pod scripts: replication SQL", function () {
                 "SET GLOBAL clone_valid_donor_list = 'mysql-1.mysql:3306';",
                 "CLONE INSTANCE FROM 'backup'@'mysql-1.mysql':3306 IDENTIFIED BY 'b@ck''up' " +
                     "DATA DIRECTORY = '/var/lib/mysql/.pod-clone-staging' REQUIRE SSL;",
+                "SELECT 'cloned' INTO DUMPFILE '/tmp/clone-recipient.x/cloned';",
                 "",
             ].join("\n"),
         );
@@ -224,7 +243,7 @@ describe("pod scripts: MySQL 8.4/9.7 syntax only in the mysql engine", function 
     }
 
     it("the generated SQL of the mysql engine uses none of it either, nor client commands such as \\G", function () {
-        const r = bash("mysql", `engine_replica_init_sql mysql-0.mysql; mysql_clone_sql /d mysql-1.mysql; engine_bootstrap_sql; echo "$ENGINE_SQL_REPLICA_STATUS"`);
+        const r = bash("mysql", `engine_replica_init_sql mysql-0.mysql; mysql_clone_sql /d mysql-1.mysql /tmp/c/cloned; engine_bootstrap_sql; echo "$ENGINE_SQL_REPLICA_STATUS"`);
         assert.strictEqual(r.code, 0, r.stderr);
         for (const pattern of removed) assert.doesNotMatch(r.stdout, pattern);
         assert.doesNotMatch(r.stdout, /\\[GgEe]\b/);

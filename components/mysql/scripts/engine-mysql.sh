@@ -64,8 +64,8 @@ SQL
 # --initialize prints, of an account the SQL then changes or that no one can reach) goes to
 # $3, and only its errors are shown.
 mysql_initialize_with() {
-  local datadir=$1 sql=$2 log_file=$3 config=${4:-$SERVER_CONFIG} status=0
-  mysqld --defaults-file="$config" --datadir="$datadir" --log-error="$log_file" \
+  local datadir=$1 sql=$2 log_file=$3 status=0
+  mysqld --defaults-file="$SERVER_CONFIG" --datadir="$datadir" --log-error="$log_file" \
     --initialize --init-file="$sql" || status=$?
   ((status == 0)) || grep -E '\[ERROR\]' "$log_file" >&2 || true
   return "$status"
@@ -116,14 +116,71 @@ engine_server_options() {
 }
 
 # SQL of the throw-away recipient: load the plugin (--initialize loads none), allow only
-# donor $2 and clone it over TLS into directory $1.
+# donor $2 and clone it over TLS into directory $1; then write file $3, which the server
+# reaches only when the CLONE succeeded (an init-file stops at its first error).
+# --initialize ignores secure_file_priv, so the file may be anywhere the server can write.
 mysql_clone_sql() {
-  local staging=$1 donor=$2
+  local staging=$1 donor=$2 done_file=$3
   cat <<SQL
 INSTALL PLUGIN clone SONAME 'mysql_clone.so';
 SET GLOBAL clone_valid_donor_list = $(sql_string "$donor:$SERVER_PORT");
 CLONE INSTANCE FROM $(sql_string "$BACKUP_USER")@$(sql_string "$donor"):$SERVER_PORT IDENTIFIED BY $(sql_string "$BACKUP_PASSWORD") DATA DIRECTORY = $(sql_string "$staging") REQUIRE SSL;
+SELECT 'cloned' INTO DUMPFILE $(sql_string "$done_file");
 SQL
+}
+
+# Configuration of the throw-away recipient whose work directory is $1. It only has to run
+# the bootstrap and one CLONE, then its datadir is deleted, so nothing in it needs to be
+# durable. Measured on 2 shared cores against the plain minimal server (docs/benchmarks.md):
+# redo large enough that the bootstrap never waits for a checkpoint, no zero-filling of new
+# files, no fsync, no dedicated log writer threads (they cost more than they give on 2
+# cores). The clone's own files are flushed by sync_tree before they count. Notes are logged
+# (verbosity 3) for mysql_recipient_phases.
+mysql_recipient_config() {
+  local work=$1
+  cat <<CNF
+[mysqld]
+socket = $work/recipient.sock
+pid-file = $work/recipient.pid
+skip-networking
+mysqlx = OFF
+skip-log-bin
+performance_schema = OFF
+innodb_buffer_pool_size = 16M
+innodb_redo_log_capacity = 64M
+innodb_doublewrite = OFF
+innodb_flush_log_at_trx_commit = 0
+innodb_flush_method = nosync
+innodb_extend_and_initialize = OFF
+innodb_log_writer_threads = OFF
+log_error_verbosity = 3
+CNF
+}
+
+# Prints how a recipient run spent its time, from its error log $1 (UTC timestamps) and the
+# epoch milliseconds when it was launched ($2), when its CLONE had succeeded ($3: the file
+# of mysql_clone_sql appeared) and when it had ended ($4): initialise (launch to the end of
+# the bootstrap, error code MY-010456: codes, unlike message texts, are stable across
+# versions), clone (to $3), stop (to $4).
+mysql_recipient_phases() {
+  local log_file=$1 launched=$2 cloned=$3 ended=$4 line bootstrapped=""
+  while IFS= read -r line; do
+    [[ $line == *"[MY-010456]"* ]] && bootstrapped=$(date -u -d "${line%% *}" +%s%3N)
+  done <"$log_file"
+  if [[ -z $bootstrapped ]]; then
+    printf 'recipient ran %s s (no end of bootstrap in its log)' "$(milliseconds_as_seconds $((ended - launched)))"
+    return
+  fi
+  printf 'recipient initialised in %s s, cloned in %s s, stopped in %s s' \
+    "$(milliseconds_as_seconds $((bootstrapped - launched)))" \
+    "$(milliseconds_as_seconds $((cloned - bootstrapped)))" \
+    "$(milliseconds_as_seconds $((ended - cloned)))"
+}
+
+# Prints milliseconds $1 (>= 0) as seconds with two decimals.
+milliseconds_as_seconds() {
+  local ms=$(($1 < 0 ? 0 : $1))
+  printf '%d.%02d' $((ms / 1000)) $((ms % 1000 / 10))
 }
 
 # The port a donor serves clones on: the server's own.
@@ -136,33 +193,39 @@ engine_prepare_clone() {
 }
 
 # One clone attempt into the directory $1 (inside the data volume; CLONE creates it and
-# refuses one that exists) from the donor pod
-# $2, with the CLONE plugin. The recipient is a throw-away server that exists only for the
-# length of one `mysqld --initialize` run on /tmp: its --init-file loads the plugin, allows
-# only $2 as donor, and runs CLONE INSTANCE ... DATA DIRECTORY = $1 REQUIRE SSL, so no
-# recipient server is ever started on its own, nor listens, and the live datadir is never
-# the target. The run fails (non-zero exit) when the clone does. Returns 1 when a retry may
-# succeed.
+# refuses one that exists) from the donor pod $2, with the CLONE plugin. The recipient is a
+# throw-away server that exists only for the length of one `mysqld --initialize` run on /tmp:
+# its --init-file loads the plugin, allows only $2 as donor, runs CLONE INSTANCE ... DATA
+# DIRECTORY = $1 REQUIRE SSL, and then writes a file of ours, which it reaches only when the
+# CLONE succeeded. No recipient server is ever started on its own, nor listens, and the live
+# datadir is never the target. Once that file exists the recipient has nothing left to do
+# for us, so it is killed rather than left to stop (0.5-1.2 s measured): its datadir is
+# deleted and the clone's files are flushed by sync_tree. Logs how long the recipient took
+# to initialise, to clone and to end. Returns 1 when a retry may succeed.
 engine_clone_into() {
-  local staging=$1 donor=$2 work status=0 file
+  local staging=$1 donor=$2 work status=0 file launched cloned="" pid
   work=$(mktemp -d /tmp/clone-recipient.XXXXXX) || return 1
-  # Minimal throw-away server: small InnoDB files, no binary log, no performance schema.
-  cat >"$work/recipient.cnf" <<CNF
-[mysqld]
-socket = $work/recipient.sock
-pid-file = $work/recipient.pid
-skip-networking
-mysqlx = OFF
-skip-log-bin
-performance_schema = OFF
-innodb_buffer_pool_size = 16M
-innodb_redo_log_capacity = 8M
-innodb_doublewrite = OFF
-innodb_flush_log_at_trx_commit = 0
-CNF
-  mysql_clone_sql "$staging" "$donor" >"$work/clone.sql"
-  mysql_initialize_with "$work/datadir" "$work/clone.sql" "$work/recipient.log" "$work/recipient.cnf" || status=$?
+  mysql_recipient_config "$work" >"$work/recipient.cnf"
+  mysql_clone_sql "$staging" "$donor" "$work/cloned" >"$work/clone.sql"
+  launched=$(date -u +%s%3N)
+  mysqld --defaults-file="$work/recipient.cnf" --datadir="$work/datadir" --log-error="$work/recipient.log" \
+    --initialize --init-file="$work/clone.sql" &
+  pid=$!
+  until [[ -f $work/cloned ]] || ! kill -0 "$pid" 2>/dev/null; do
+    sleep 0.05
+  done
+  if [[ -f $work/cloned ]]; then
+    cloned=$(date -u +%s%3N)
+    kill -KILL "$pid" 2>/dev/null || true
+    { wait "$pid" || true; } 2>/dev/null
+  else
+    wait "$pid" || status=$?
+    # A run that ends without the file has failed, whatever its status.
+    ((status != 0)) || status=1
+    grep -E '\[ERROR\]' "$work/recipient.log" >&2 || true
+  fi
   if ((status == 0)); then
+    log "CLONE INSTANCE from $donor:$SERVER_PORT: $(mysql_recipient_phases "$work/recipient.log" "$launched" "$cloned" "$(date -u +%s%3N)")"
     # Keep the recipient's freshly made TLS and RSA keys, so the first start of the clone
     # does not spend time making its own.
     for file in "${MYSQL_KEY_FILES[@]}"; do
