@@ -49,6 +49,13 @@ export const CONFIG_DEFAULTS = {
 };
 
 /**
+ * Image overrides, for a cluster whose images are not the official ones (the local node's
+ * Debian builds, `localhost/replicated-mysql/…`). The component's defaults when absent.
+ */
+export const IMAGE_KEYS = ["image", "backupImage", "metricsImage"] as const;
+export type ImageKey = (typeof IMAGE_KEYS)[number];
+
+/**
  * Keys without a default (or with one computed from other keys). Pulumi.yaml cannot declare
  * them: the CLI refuses to run a stack that has no value for a declared key without a default.
  */
@@ -59,6 +66,7 @@ export const OPTIONAL_CONFIG_KEYS = [
     "kubeconfig",
     "context",
     "linstorStoragePool",
+    ...IMAGE_KEYS,
 ];
 
 /** Every key of the project's namespace; any other is a mistake. */
@@ -90,6 +98,8 @@ export interface StackConfig extends ExistingClusterConfig {
     storageSize: string;
     /** How long `up` waits for the StatefulSet; the component's default when absent. */
     readyTimeoutSeconds?: number;
+    /** Server, backup-tools (MariaDB) and exporter images; the component's defaults when absent. */
+    images: Partial<Record<ImageKey, string>>;
     /** The passwords set with `pulumi config set --secret`; each one absent is generated. */
     passwords: Partial<Record<PasswordArg, pulumi.Output<string>>>;
     linstor: { storagePool?: string; placementCount: number };
@@ -246,6 +256,11 @@ export function readStackConfig(): StackConfig {
     if (cluster === "eks" && !eks.region) {
         problems.push("aws:region is not set; allowed: an AWS region such as us-west-2 (pulumi config set aws:region us-west-2)");
     }
+    const images: StackConfig["images"] = {};
+    for (const key of IMAGE_KEYS) {
+        const value = nonEmpty(key, "an image reference such as localhost/replicated-mysql/mysql:9.7.4-debian");
+        if (value !== undefined) images[key] = value;
+    }
     // Checked here on the raw value: once wrapped in a secret Output it could only be
     // refused after resources are registered.
     const passwords: StackConfig["passwords"] = {};
@@ -271,6 +286,7 @@ export function readStackConfig(): StackConfig {
         storageClass,
         storageSize,
         readyTimeoutSeconds,
+        images,
         passwords,
         ...existing,
         linstor,

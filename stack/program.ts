@@ -47,8 +47,10 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
             storageClass: target.storageClass,
             storageSize: config.storageSize,
             readyTimeoutSeconds: config.readyTimeoutSeconds,
+            image: config.images.image,
+            backupImage: config.images.backupImage,
             ...config.passwords,
-            metrics: { enabled: config.metrics },
+            metrics: { enabled: config.metrics, image: config.images.metricsImage },
         },
         { providers },
     );

@@ -68,7 +68,7 @@ if ! lc_toolchain; then
 fi
 plugin_build() { basename "$(dirname "$(command -v "$1")")"; }
 echo "e2e: pulumi $(pulumi version), $(plugin_build pulumi-language-nodejs), $(plugin_build pulumi-resource-kubernetes), $(kube-apiserver --version), etcd $(etcd --version | awk '/etcd Version/ {print $3}'), kwok $(kwok --version 2>&1 | head -n 1)"
-if ! lc_start "$WORK"; then
+if ! lc_start "$WORK" kwok; then
   not_ok "local control plane starts (logs in $WORK/logs)"
   E2E_KEEP=1
   finish
