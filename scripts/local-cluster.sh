@@ -30,7 +30,8 @@ NODE_GATEWAY=10.244.0.1
 CLUSTER_CIDR=10.244.0.0/16
 SERVICE_CIDR=10.96.0.0/16
 NODE_STORAGE_CLASS=local-node
-NODE_VOLUMES=8
+# Two engines at up to 5 pods each in one e2e run, with room to spare.
+NODE_VOLUMES=12
 NODE_CGROUP=replicated-mysql-node
 GUARD_CHAIN=RMYSQL-GUARD
 CNI_NETWORK=rmysql-node

@@ -2,7 +2,7 @@
 # Container images for the local node (scripts/local-cluster.sh), built here from Debian
 # packages and our own programs, never pulled from a registry:
 #
-#   localhost/replicated-mysql/pause:<go>             the sandbox program (scripts/toolchain/pause)
+#   localhost/replicated-mysql/pause:src-<digest>     the sandbox program (scripts/toolchain/pause)
 #   localhost/replicated-mysql/mysql:<ver>-debian     MySQL from Debian unstable (engine-rootfs.sh mysql)
 #   localhost/replicated-mysql/mariadb:<ver>-debian   MariaDB from bookworm (engine-rootfs.sh mariadb)
 #   localhost/replicated-mysql/mysqld-exporter:<ver>  the exporter the toolchain builds
@@ -37,7 +37,8 @@ image_source() { # name [--cached: the root filesystem as built, without asking 
     pause | mysqld-exporter)
       bin=$(command -v "${1/-/_}" 2>/dev/null || command -v "$1" 2>/dev/null) \
         || die "no $1 program on PATH: scripts/toolchain.sh builds it"
-      printf 'sha-%s\t%s\n' "$(sha256sum "$bin" | cut -c1-12)" "$bin"
+      # The toolchain's directory names the version: <name>-<version>.
+      printf '%s\t%s\n' "$(basename "$(dirname "$bin")" | sed "s/^$1-//")" "$bin"
       ;;
     mysql | mariadb)
       tree=$(bash "$ROOT/scripts/engine-rootfs.sh" "$1" ${2:+"$2"}) || die "could not build the $1 root filesystem"
@@ -59,6 +60,10 @@ write_layout() { # source dir ref
     local stage="$dir/stage"
     mkdir -p "$stage"
     install -m 0755 "$src" "$stage/$(basename "$src")"
+    # A dynamically linked program brings its loader and libraries (at their host paths).
+    ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+      mkdir -p "$stage$(dirname "$lib")" && cp -L "$lib" "$stage$lib"
+    done
     tar --numeric-owner --owner 0 --group 0 -C "$stage" -cf "$dir/layer.tar" .
     rm -rf "$stage"
     entry=("/$(basename "$src")")
@@ -95,7 +100,7 @@ build_image() { # name
   IFS=$'\t' read -r tag src < <(image_source "$1")
   [ -n "$tag" ] || die "could not tell the version of $1 from $src"
   ref="$REGISTRY/$1:$tag"
-  dir="$CACHE/$1-$tag-$(basename "$src" | sha256sum | cut -c1-8)"
+  dir="$CACHE/$1-$tag-$( (basename "$src"; [ -d "$src" ] || sha256sum "$src") | sha256sum | cut -c1-8)"
   if [ ! -f "$dir/index.json" ]; then
     log "building $ref from $src"
     mkdir -p "$CACHE"
