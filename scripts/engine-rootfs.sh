@@ -100,6 +100,12 @@ for p in "${packages[@]}"; do pinned+=("$p=$(sed -n "s/^$p //p" <<<"$versions")"
 declare -A EMPTIED=([mysql]='"$1/var/lib/mysql" "$1/var/log/mysql"' [mariadb]='"$1/var/lib/mysql"')
 recipe=(--variant=minbase --aptopt="$APT_VALID_UNTIL" --include="$(IFS=,; echo "${pinned[*]}")"
   --customize-hook="find ${EMPTIED[$engine]} -mindepth 1 -delete" "$suite")
+# bookworm's adduser gives a new system user the lowest free id (100): the mysql user and
+# group are made at 999 before the packages install, and the postinst keeps them.
+if [[ $engine == mariadb ]]; then
+  # shellcheck disable=SC2016 # $1 is the hook's own argument
+  recipe=(--essential-hook='echo "mysql:x:999:999:MySQL Server:/nonexistent:/bin/false" >>"$1/etc/passwd"; echo "mysql:x:999:" >>"$1/etc/group"' "${recipe[@]}")
+fi
 # The key: every resolved version and the recipe, so either changing rebuilds the tree.
 key=$(printf '%s\n' "$versions" "${recipe[@]}" | sha256sum | cut -c1-16)
 if [[ $mode == --key ]]; then

@@ -8,7 +8,7 @@
 #   localhost/replicated-mysql/mysqld-exporter:<ver>  the exporter the toolchain builds
 #
 #   bash scripts/node-images.sh refs                  print "name reference" per image (builds nothing)
-#   bash scripts/node-images.sh build                 build what is missing, print the layout dirs
+#   bash scripts/node-images.sh build [name...]       build what is missing, print "ref dir" per image
 #   bash scripts/node-images.sh import <containerd-socket>   build, then import into namespace k8s.io
 #
 # The names are local on purpose: a Debian build is not the official `mysql`/`mariadb` image,
@@ -121,7 +121,8 @@ case "${1:-}" in
     done
     ;;
   build)
-    for name in "${IMAGES[@]}"; do build_image "$name"; done
+    shift
+    for name in "${@:-${IMAGES[@]}}"; do build_image "$name"; done
     ;;
   import)
     socket=${2:?usage: node-images.sh import <containerd-socket>}
