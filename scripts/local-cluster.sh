@@ -290,15 +290,15 @@ lc_sudo_check() { [ "$(id -u)" -eq 0 ] || { lc_log "the real node needs root (co
 # What another node left on this host, one line each; nothing when the host is clean.
 lc_node_leftovers() {
   local t
-  ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && echo "bridge $NODE_BRIDGE"
-  ip route show type blackhole | grep -E "^blackhole ($SERVICE_CIDR|$CLUSTER_CIDR)( |\$)" | sed 's/^/route /'
+  ! ip link show "$NODE_BRIDGE" >/dev/null 2>&1 || echo "bridge $NODE_BRIDGE"
+  ip route show type blackhole | grep -E "^blackhole ($SERVICE_CIDR|$CLUSTER_CIDR)( |\$)" | sed 's/^/route /' || true
   for t in filter nat mangle; do
-    iptables-save -t "$t" 2>/dev/null | sed -n 's/^:\([^ ]*\) .*/\1/p' | grep -E "$NODE_CHAINS" | sed "s/^/iptables $t chain /"
-    ip6tables-save -t "$t" 2>/dev/null | sed -n 's/^:\([^ ]*\) .*/\1/p' | grep -E "$NODE_CHAINS" | sed "s/^/ip6tables $t chain /"
+    iptables-save -t "$t" 2>/dev/null | sed -n 's/^:\([^ ]*\) .*/\1/p' | grep -E "$NODE_CHAINS" | sed "s/^/iptables $t chain /" || true
+    ip6tables-save -t "$t" 2>/dev/null | sed -n 's/^:\([^ ]*\) .*/\1/p' | grep -E "$NODE_CHAINS" | sed "s/^/ip6tables $t chain /" || true
   done
-  ipset list -n 2>/dev/null | grep -E "$NODE_IPSETS" | sed 's/^/ipset /'
-  nft list tables 2>/dev/null | grep -E ' kube-proxy$' | sed 's/^/nftables /'
-  for t in /sys/fs/cgroup/*/"$NODE_CGROUP"; do [ -d "$t" ] && echo "cgroup $t"; done
+  ipset list -n 2>/dev/null | grep -E "$NODE_IPSETS" | sed 's/^/ipset /' || true
+  nft list tables 2>/dev/null | grep -E ' kube-proxy$' | sed 's/^/nftables /' || true
+  for t in /sys/fs/cgroup/*/"$NODE_CGROUP"; do [ ! -d "$t" ] || echo "cgroup $t"; done
   return 0
 }
 
@@ -355,11 +355,11 @@ lc_guard_down() { # dir
     done
   done
   if [ -f "$dir/ipsets-before" ]; then
-    ipset list -n 2>/dev/null | sort | comm -13 "$dir/ipsets-before" - | while read -r a; do ipset destroy "$a" || true; done
+    ipset list -n 2>/dev/null | sort | comm -13 "$dir/ipsets-before" - | while read -r a; do ipset destroy "$a" || true; done || true
   fi
-  nft list tables 2>/dev/null | awk '$3 == "kube-proxy" { print $2 }' | while read -r a; do nft delete table "$a" kube-proxy; done
+  nft list tables 2>/dev/null | awk '$3 == "kube-proxy" { print $2 }' | while read -r a; do nft delete table "$a" kube-proxy; done || true
   for t in /sys/fs/cgroup/*/"$NODE_CGROUP"; do
-    [ -d "$t" ] && find "$t" -depth -type d -exec rmdir {} + 2>/dev/null
+    [ ! -d "$t" ] || find "$t" -depth -type d -exec rmdir {} + 2>/dev/null || lc_log "could not remove cgroup $t"
   done
   rm -f /var/lib/cni/results/"$CNI_NETWORK"-*
   tac "$dir/node-changes" | while read -r kind a b; do
@@ -470,8 +470,8 @@ lc_node_start() {
     echo "  ${left//$'\n'/$'\n'  }" >&2
     return 1
   fi
-  lc_guard_up || { lc_log "could not set the network guard"; return 1; }
   bash "$LOCAL_CLUSTER_ROOT/scripts/node-images.sh" refs >"$LC_DIR/images" || return 1
+  lc_guard_up || { lc_log "could not set the network guard"; return 1; }
   lc_containerd_config
   lc_spawn "$LC_DIR" containerd "$(command -v containerd)" --config "$LC_DIR/containerd/config.toml"
   lc_wait_log 60 "containerd" containerd lc_ctr version || return 1
@@ -564,24 +564,24 @@ lc_node_stop() { # dir
   LC_DIR=$dir
   if lc_running "$dir" kubelet && lc_running "$dir" kube-apiserver; then
     lc_stop_named "$dir" kube-controller-manager kube-scheduler
-    lc_kubectl delete pods --all --all-namespaces --grace-period 1 --wait=false >/dev/null 2>&1
+    lc_kubectl delete pods --all --all-namespaces --grace-period 1 --wait=false >/dev/null 2>&1 || true
     lc_wait 60 "the kubelet to remove every pod" test -z "$(lc_ctr containers ls -q 2>/dev/null)" || true
   fi
   lc_stop_named "$dir" kube-router kube-proxy kubelet coredns
   if lc_running "$dir" containerd; then
-    for name in $(lc_ctr tasks ls -q 2>/dev/null); do lc_ctr tasks kill -s SIGKILL "$name" >/dev/null 2>&1; done
+    for name in $(lc_ctr tasks ls -q 2>/dev/null); do lc_ctr tasks kill -s SIGKILL "$name" >/dev/null 2>&1 || true; done
     sleep 1
-    for name in $(lc_ctr tasks ls -q 2>/dev/null); do lc_ctr tasks rm -f "$name" >/dev/null 2>&1; done
+    for name in $(lc_ctr tasks ls -q 2>/dev/null); do lc_ctr tasks rm -f "$name" >/dev/null 2>&1 || true; done
   fi
   lc_stop_named "$dir" containerd
   # Shims of this containerd (found by its socket in their command line) that outlived it.
   grep -lsF -- "$sock" /proc/[0-9]*/cmdline | cut -d/ -f3 | while read -r pid; do
-    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == containerd-shim* ]] && kill -KILL "$pid" 2>/dev/null
-  done
-  findmnt -rn -o TARGET | grep -F "$dir/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) != containerd-shim* ]] || kill -KILL "$pid" 2>/dev/null || true
+  done || true
+  findmnt -rn -o TARGET | grep -F "$dir/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done || true
   if [ -f "$dir/netns-before" ]; then
     find /run/netns -maxdepth 1 -name 'cni-*' -printf '%f\n' 2>/dev/null | sort | comm -13 "$dir/netns-before" - \
-      | while read -r m; do ip netns del "$m" 2>/dev/null || true; done
+      | while read -r m; do ip netns del "$m" 2>/dev/null || true; done || true
   fi
   lc_guard_down "$dir"
 }
