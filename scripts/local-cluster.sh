@@ -337,6 +337,15 @@ lc_guard_up() {
   ip6tables -N "$GUARD_CHAIN" && ip6tables -A "$GUARD_CHAIN" -i "$NODE_BRIDGE" -j DROP \
     && ip6tables -A "$GUARD_CHAIN" -o "$NODE_BRIDGE" -j DROP && ip6tables -I FORWARD 1 -j "$GUARD_CHAIN" || return 1
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1
+  # The kubelet's cgroupRoot, in every cgroup v1 hierarchy (removed by lc_guard_down); a new
+  # cpuset starts empty, so it gets its parent's CPUs and memory nodes.
+  for s in /sys/fs/cgroup/*/; do
+    if [ "$s" = /sys/fs/cgroup/unified/ ] || [ ! -e "$s/cgroup.procs" ]; then continue; fi
+    mkdir -p "$s$NODE_CGROUP" || return 1
+    if [ -e "$s/cpuset.cpus" ]; then
+      cat "$s/cpuset.cpus" >"$s$NODE_CGROUP/cpuset.cpus" && cat "$s/cpuset.mems" >"$s$NODE_CGROUP/cpuset.mems" || return 1
+    fi
+  done
 }
 
 # Undoes DIR/node-changes and whatever the components left (their chains, ipsets, cgroups).
