@@ -587,12 +587,28 @@ lc_node_stop() { # dir
   grep -lsF -- "$sock" /proc/[0-9]*/cmdline | cut -d/ -f3 | while read -r pid; do
     [[ $(cat "/proc/$pid/comm" 2>/dev/null) != containerd-shim* ]] || kill -KILL "$pid" 2>/dev/null || true
   done || true
+  lc_kill_cgroup_tree
   findmnt -rn -o TARGET | grep -F "$dir/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done || true
   if [ -f "$dir/netns-before" ]; then
     find /run/netns -maxdepth 1 -name 'cni-*' -printf '%f\n' 2>/dev/null | sort | comm -13 "$dir/netns-before" - \
       | while read -r m; do ip netns del "$m" 2>/dev/null || true; done || true
   fi
   lc_guard_down "$dir"
+}
+
+# Every process left in the kubelet's cgroupRoot is a container of this node (the cgroup
+# exists only while the node does): end each by PID, until none is left.
+lc_kill_cgroup_tree() {
+  local tree=/sys/fs/cgroup/pids/$NODE_CGROUP pids
+  [ -d "$tree" ] || return 0
+  for _ in $(seq 1 20); do
+    pids=$(find "$tree" -name cgroup.procs -exec cat {} + 2>/dev/null)
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086 # one PID per word
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.5
+  done
+  lc_log "processes still in $tree: $pids"
 }
 
 lc_stop_named() { # dir name...
@@ -675,7 +691,7 @@ for i in $(seq 1 30); do
   if mysql -h mysql-read -u root -N -e "SELECT message FROM test.messages" | grep -qx hello; then echo "read through mysql-read: hello"; break; fi
   sleep 1
 done
-for i in $(seq 1 20); do mysql -h mysql-read -u root -N -e "SELECT @@server_id"; done | sort -n | uniq -c | sed "s/^ */server_id /"'
+for i in $(seq 1 20); do mysql -h mysql-read -u root -N -e "SELECT @@server_id"; done | sort -n | uniq -c | while read -r n id; do echo "server_id $id ($n of 20 reads)"; done'
   overrides=$(jq -cn --arg pod "$pod" --arg image "$image" --arg script "$script" '{spec: {containers: [{
       name: $pod, image: $image, imagePullPolicy: "Never", command: ["bash", "-c", $script],
       env: [{name: "ROOT_PASSWORD", valueFrom: {secretKeyRef: {name: "mysql-credentials", key: "root-password"}}}],

@@ -9,7 +9,7 @@
 #
 #   bash scripts/node-images.sh refs                  print "name reference" per image (builds nothing)
 #   bash scripts/node-images.sh build [name...]       build what is missing, print "ref dir" per image
-#   bash scripts/node-images.sh import <containerd-socket>   build, then import into namespace k8s.io
+#   bash scripts/node-images.sh import <containerd-socket>   import into namespace k8s.io (after `build`)
 #
 # The names are local on purpose: a Debian build is not the official `mysql`/`mariadb` image,
 # so it must not carry its name. Each image is an OCI image layout (one uncompressed layer of
@@ -95,9 +95,9 @@ write_layout() { # source dir ref
 }
 
 # Builds NAME's layout unless cached; prints "ref<TAB>dir".
-build_image() { # name
+build_image() { # name [--cached]
   local tag src ref dir staging start=$SECONDS
-  IFS=$'\t' read -r tag src < <(image_source "$1")
+  IFS=$'\t' read -r tag src < <(image_source "$1" ${2:+"$2"})
   [ -n "$tag" ] || die "could not tell the version of $1 from $src"
   ref="$REGISTRY/$1:$tag"
   dir="$CACHE/$1-$tag-$( (basename "$src"; [ -d "$src" ] || sha256sum "$src") | sha256sum | cut -c1-8)"
@@ -127,7 +127,8 @@ case "${1:-}" in
   import)
     socket=${2:?usage: node-images.sh import <containerd-socket>}
     for name in "${IMAGES[@]}"; do
-      IFS=$'\t' read -r ref dir < <(build_image "$name")
+      # The root filesystems as built (by `build`, or by an earlier import), without asking the mirror again.
+      IFS=$'\t' read -r ref dir < <(build_image "$name" --cached)
       start=$SECONDS
       tar -C "$dir" -cf - oci-layout index.json blobs \
         | ctr --address "$socket" -n k8s.io images import - >/dev/null \

@@ -67,6 +67,7 @@ export const OPTIONAL_CONFIG_KEYS = [
     "context",
     "linstorStoragePool",
     ...IMAGE_KEYS,
+    "cpuRequest",
 ];
 
 /** Every key of the project's namespace; any other is a mistake. */
@@ -98,6 +99,11 @@ export interface StackConfig extends ExistingClusterConfig {
     storageSize: string;
     /** How long `up` waits for the StatefulSet; the component's default when absent. */
     readyTimeoutSeconds?: number;
+    /**
+     * CPU request of each server container (`500m`, the component's default, when absent): a
+     * small node (the local one has 2 cores) fits 5 pods only with less.
+     */
+    cpuRequest?: string;
     /** Server, backup-tools (MariaDB) and exporter images; the component's defaults when absent. */
     images: Partial<Record<ImageKey, string>>;
     /** The passwords set with `pulumi config set --secret`; each one absent is generated. */
@@ -256,6 +262,11 @@ export function readStackConfig(): StackConfig {
     if (cluster === "eks" && !eks.region) {
         problems.push("aws:region is not set; allowed: an AWS region such as us-west-2 (pulumi config set aws:region us-west-2)");
     }
+    const cpuRequest = config.get("cpuRequest");
+    // A Kubernetes CPU quantity: whole or decimal cores, or millicores.
+    if (cpuRequest !== undefined && !/^([1-9]\d*m|\d+(\.\d+)?)$/.test(cpuRequest)) {
+        bad("cpuRequest", cpuRequest, 'a CPU quantity such as "200m" or "0.5"');
+    }
     const images: StackConfig["images"] = {};
     for (const key of IMAGE_KEYS) {
         const value = nonEmpty(key, "an image reference such as localhost/replicated-mysql/mysql:9.7.4-debian");
@@ -286,6 +297,7 @@ export function readStackConfig(): StackConfig {
         storageClass,
         storageSize,
         readyTimeoutSeconds,
+        cpuRequest,
         images,
         passwords,
         ...existing,

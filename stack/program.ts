@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { PASSWORD_ARGS, ReplicatedMySql } from "../components/mysql";
+import { DEFAULT_RESOURCES, PASSWORD_ARGS, ReplicatedMySql } from "../components/mysql";
 import { clusterTarget, storageClassChoice } from "../clusters";
 import { readStackConfig } from "./config";
 import { checkDataStaysUsable, checkExpansionAllowed, checkVolumeChange, deployedVolumes } from "./volumes";
@@ -47,6 +47,9 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
             storageClass: target.storageClass,
             storageSize: config.storageSize,
             readyTimeoutSeconds: config.readyTimeoutSeconds,
+            resources: config.cpuRequest
+                ? { ...DEFAULT_RESOURCES, requests: { ...DEFAULT_RESOURCES.requests, cpu: config.cpuRequest } }
+                : undefined,
             image: config.images.image,
             backupImage: config.images.backupImage,
             ...config.passwords,
