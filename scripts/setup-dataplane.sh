@@ -2,8 +2,10 @@
 # Installs what `npm run test:dataplane`, `npm run bench` and the shellcheck unit test need,
 # from the host's Debian packages: MariaDB 10.11 server/client/backup, ncat and socat,
 # ShellCheck, iproute2, util-linux, mmdebstrap, for the bench gnuplot-nox (its plot), and
-# for monitoring prometheus (its promtool tests the alert rules) and
-# prometheus-mysqld-exporter. Then builds the MySQL 9.7 root filesystem from Debian
+# for monitoring prometheus (its promtool tests the alert rules). Builds mysqld_exporter, the
+# version the component's metrics image pins, from the Go module proxy
+# (scripts/toolchain.sh --only mysqld-exporter; needs go). Then builds the MySQL 9.7 root
+# filesystem from Debian
 # unstable with scripts/engine-rootfs.sh (into ~/.cache/replicated-mysql/rootfs; nothing
 # from unstable is installed on the host), or finds it there when no package version
 # changed.
@@ -17,7 +19,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 packages=(mariadb-server mariadb-client mariadb-backup ncat socat shellcheck iproute2 util-linux procps gnuplot-nox mmdebstrap
-  prometheus prometheus-mysqld-exporter)
+  prometheus)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -45,9 +47,10 @@ if command -v service >/dev/null && service mariadb status >/dev/null 2>&1; then
   service mariadb stop
 fi
 
-for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat socat shellcheck ip nsenter unshare gnuplot mmdebstrap promtool prometheus-mysqld-exporter; do
+for bin in mariadbd mariadb mariadb-admin mariadb-install-db mariabackup mbstream ncat socat shellcheck ip nsenter unshare gnuplot mmdebstrap promtool; do
   command -v "$bin" >/dev/null || { echo "setup-dataplane: $bin still missing after install" >&2; exit 1; }
 done
 
+exporter=$(bash "$(dirname "$0")/toolchain.sh" --only mysqld-exporter)/mysqld_exporter
 rootfs=$(bash "$(dirname "$0")/engine-rootfs.sh" mysql)
-echo "setup-dataplane: ready ($(mariadbd --version | head -1); MySQL $(sed -n 's/^mysql-server //p' "$rootfs/.packages") in $rootfs)"
+echo "setup-dataplane: ready ($(mariadbd --version | head -1); $("$exporter" --version 2>&1 | head -1); MySQL $(sed -n 's/^mysql-server //p' "$rootfs/.packages") in $rootfs)"

@@ -9,12 +9,16 @@
 #                       (sdk/v3 v3.68.0), behind our front (scripts/toolchain/pulumi/
 #                       pulumi-language-nodejs) that adds the RunPlugin call policy packs need
 #   pulumi-resource-kubernetes   from scripts/toolchain/pulumi-kubernetes
+#   mysqld_exporter     from scripts/toolchain/mysqld-exporter (the version the component's
+#                       metrics image pins; the data-plane scrape test and the node's image)
 # Every wrapper module commits its go.sum and builds with -mod=readonly. kubectl, the
 # control plane and pulumi already on PATH are used when they report the wanted version.
 # A build that fails names the tool and the step, and the script exits 3.
 #
 # Usage: export PATH="$(bash scripts/toolchain.sh):$PATH"
 #        bash scripts/toolchain.sh --check     say what is present; build nothing
+#        bash scripts/toolchain.sh --only mysqld-exporter   build (if missing) and print
+#                                              only the exporter's directory
 # Env:   REPLICATED_MYSQL_CACHE (default ~/.cache/replicated-mysql); the tools go to
 #        $REPLICATED_MYSQL_CACHE/toolchain/<tool>-<version>/.
 set -euo pipefail
@@ -23,7 +27,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WRAPPERS="$ROOT/scripts/toolchain"
 CACHE="${REPLICATED_MYSQL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/replicated-mysql}/toolchain"
 CHECK_ONLY=false
-[ "${1:-}" = "--check" ] && CHECK_ONLY=true
+ONLY=
+case "${1:-}" in
+  "") ;;
+  --check) CHECK_ONLY=true ;;
+  --only)
+    [ "${2:-}" = mysqld-exporter ] || { echo "toolchain: --only takes mysqld-exporter (got '${2:-}')" >&2; exit 2; }
+    ONLY=$2 ;;
+  *) echo "toolchain: unknown argument '$1' (use --check, --only mysqld-exporter or nothing)" >&2; exit 2 ;;
+esac
 
 log() { echo "toolchain: $*" >&2; }
 fail() { # tool step
@@ -41,6 +53,7 @@ declare -A COLD=(
   [coredns]="~10 min"
   [kube-router]="~8 min"
   [pause]="seconds"
+  [mysqld-exporter]="~1 min"
 )
 
 # Version a wrapper module requires of a Go module, e.g. "v1.36.3".
@@ -80,6 +93,32 @@ publish() { # tmp-dir dir
   rm -rf "$2" && mv "$1" "$2"
   log "built $(basename "$2") in $((SECONDS - build_start)) s"
 }
+
+# --- mysqld_exporter ------------------------------------------------------------------------
+# The version of the component's metrics image (components/mysql/monitoring.ts), built from
+# the same module; `--version` reports it, as the image's binary does.
+exp_mod="$WRAPPERS/mysqld-exporter/go.mod"
+EXPORTER_VERSION=$(required_version "$exp_mod" github.com/prometheus/mysqld_exporter)
+exp_dir="$CACHE/mysqld-exporter-$EXPORTER_VERSION"
+if [ ! -x "$exp_dir/mysqld_exporter" ] && ! $CHECK_ONLY; then
+  building mysqld-exporter "mysqld_exporter $EXPORTER_VERSION" "$exp_dir"
+  rm -rf "$exp_dir.tmp"
+  (cd "$WRAPPERS/mysqld-exporter" && go build "${BUILD_FLAGS[@]}" \
+    -ldflags "$LD_STRIP -X github.com/prometheus/common/version.Version=${EXPORTER_VERSION#v}" \
+    -o "$exp_dir.tmp/" github.com/prometheus/mysqld_exporter) >&2 \
+    || fail mysqld-exporter "go build of github.com/prometheus/mysqld_exporter in scripts/toolchain/mysqld-exporter"
+  publish "$exp_dir.tmp" "$exp_dir"
+fi
+if [ -x "$exp_dir/mysqld_exporter" ]; then
+  path_dirs+=("$exp_dir")
+else
+  missing+=(mysqld_exporter)
+fi
+if [ "$ONLY" = mysqld-exporter ]; then
+  [ -x "$exp_dir/mysqld_exporter" ] || exit 3
+  echo "$exp_dir"
+  exit 0
+fi
 
 # --- Kubernetes control plane, node, etcd, kwok, kubectl ----------------------------------------
 k8s_mod="$WRAPPERS/kubernetes/go.mod"

@@ -33,7 +33,7 @@ export interface MetricsArgs {
      * metrics Service is created. Defaults to `true`.
      */
     enabled?: boolean;
-    /** Exporter image. Defaults to `prom/mysqld-exporter:v0.20.0`. */
+    /** Exporter image. Defaults to `prom/mysqld-exporter:v0.19.0`. */
     image?: string;
     /**
      * Compute resources of the `metrics` container.

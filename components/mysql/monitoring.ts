@@ -15,11 +15,13 @@ import type { ResolvedArgs } from "./args";
 import { METRICS_PORT, METRICS_USER, SECRET_KEYS, containerSecurity, objectNames, selectorLabels } from "./manifests";
 
 /**
- * The exporter image: the official one, pinned. v0.20.0 is the newest published tag
- * (checked 2026-11-30); it is the first series that also asks `SHOW REPLICA STATUS`, which
- * MySQL 8.4 and later need (they removed `SHOW SLAVE STATUS`).
+ * The exporter image: the official one, pinned. v0.19.0 asks MySQL 8.4 and later
+ * `SHOW REPLICA STATUS` (they removed `SHOW SLAVE STATUS`) and MariaDB `SHOW ALL SLAVES
+ * STATUS`. It is the newest version the Go module proxy serves here (v0.20.0, the newest tag,
+ * is refused), so the data-plane suite scrapes real pods with this exact version, built from
+ * its module; the image is that binary on a busybox base (the project's Dockerfile).
  */
-export const METRICS_IMAGE = "prom/mysqld-exporter:v0.20.0";
+export const METRICS_IMAGE = "prom/mysqld-exporter:v0.19.0";
 export const DEFAULT_METRICS_RESOURCES = {
     requests: { cpu: "10m", memory: "32Mi" },
     limits: { cpu: "200m", memory: "128Mi" },

@@ -1,50 +1,55 @@
 /**
- * What the `metrics` container exports, scraped from real pods: Debian's
- * prometheus-mysqld-exporter runs on the host against each pod's server socket, as the
- * component's `metrics` account that pod 0's bootstrap created, and is scraped over HTTP on
- * loopback.
+ * What the `metrics` container exports, scraped from real pods of both engines:
+ * mysqld_exporter runs on the host against each pod's server socket, as the component's
+ * `metrics` account that pod 0's bootstrap created, and is scraped over HTTP on loopback.
  *
- * Debian 12 ships mysqld-exporter 0.14.0; the component pins the image v0.20.0. For MariaDB
- * both ask the same statements first (SHOW GLOBAL STATUS / VARIABLES, SHOW ALL SLAVES STATUS)
- * and name every series after the server's own column, so the series the alert rules read
- * (mysql_up, mysql_slave_status_slave_{io,sql}_running, _seconds_behind_master,
- * _last_sql_errno) are the same. For MySQL 8.4 and later they differ: 0.14 has no SHOW REPLICA
- * STATUS (added in 0.16), so this exporter shows no replica series on the mysql engine, and
- * that engine's case checks the server series only.
+ * The exporter is the image's own version (prom/mysqld-exporter:v0.19.0), built from the
+ * same Go module (scripts/toolchain.sh --only mysqld-exporter): the image is that binary in
+ * a busybox base, so what it asks the server and how it names the series are the same. It
+ * asks MySQL 8.4 and later `SHOW REPLICA STATUS` and MariaDB `SHOW ALL SLAVES STATUS`, and
+ * names every series after the server's own column, so the replica series differ by engine
+ * (the alert rules match both names).
  */
 import * as assert from "assert";
+import { Engine } from "../../components/mysql/engine";
 import { Cluster } from "./harness/cluster";
+import { enginesUnderTest } from "./harness/engines";
 import { waitFor } from "./harness/process";
 import { Exporters, get, samples } from "../monitoring/exporter";
 
 interface EngineCase {
-    engine: string;
-    /** The replica series, when this exporter version reads the engine's replica status (see above). */
-    replicaSeries: { running: string[]; lag: string } | undefined;
+    /** Replica-status series: the two thread states and the lag. */
+    replicaSeries: { running: string[]; lag: string };
     /** The engine's statements that stop and start a replica's SQL thread. */
     sqlThread: { stop: string; start: string };
 }
 
-// The engines main's harness runs today; the mysql case joins when the harness runs MySQL.
-const CASES: EngineCase[] = [
-    {
-        engine: "mariadb",
+const CASES: Record<Engine, EngineCase> = {
+    mysql: {
+        replicaSeries: {
+            running: ["mysql_slave_status_replica_io_running", "mysql_slave_status_replica_sql_running"],
+            lag: "mysql_slave_status_seconds_behind_source",
+        },
+        sqlThread: { stop: "STOP REPLICA SQL_THREAD", start: "START REPLICA SQL_THREAD" },
+    },
+    mariadb: {
         replicaSeries: {
             running: ["mysql_slave_status_slave_io_running", "mysql_slave_status_slave_sql_running"],
             lag: "mysql_slave_status_seconds_behind_master",
         },
         sqlThread: { stop: "STOP SLAVE SQL_THREAD", start: "START SLAVE SQL_THREAD" },
     },
-];
+};
 
-for (const { engine, replicaSeries, sqlThread } of CASES) {
+for (const engine of enginesUnderTest()) {
+    const { replicaSeries, sqlThread } = CASES[engine];
     describe(`[${engine}] data plane: metrics scraped by mysqld-exporter`, function () {
         let cluster: Cluster;
         let exporters: Exporters | undefined;
         const urls: string[] = [];
 
         before(async function () {
-            cluster = await Cluster.create();
+            cluster = await Cluster.create({ engine });
             await cluster.startPod(0);
             await cluster.startPod(1);
             await cluster.sql(0, "CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY); INSERT INTO d.t VALUES (1);");
@@ -73,28 +78,26 @@ for (const { engine, replicaSeries, sqlThread } of CASES) {
             assert.deepStrictEqual(names.filter((name) => name.startsWith("mysql_slave_status_")), []);
         });
 
-        if (replicaSeries) {
-            it("exports running replication threads, lag and no apply error on a replica", async () => {
-                const scraped = samples(await get(urls[1]));
-                for (const name of replicaSeries.running) assert.deepStrictEqual(scraped.get(name), [1], name);
-                const [lag] = scraped.get(replicaSeries.lag) ?? [];
-                assert.ok(lag !== undefined && lag >= 0, `${replicaSeries.lag} is exported (got ${lag})`);
-                assert.deepStrictEqual(scraped.get("mysql_slave_status_last_sql_errno"), [0]);
-            });
+        it("exports running replication threads, lag and no apply error on a replica", async () => {
+            const scraped = samples(await get(urls[1]));
+            for (const name of replicaSeries.running) assert.deepStrictEqual(scraped.get(name), [1], name);
+            const [lag] = scraped.get(replicaSeries.lag) ?? [];
+            assert.ok(lag !== undefined && lag >= 0, `${replicaSeries.lag} is exported (got ${lag})`);
+            assert.deepStrictEqual(scraped.get("mysql_slave_status_last_sql_errno"), [0]);
+        });
 
-            it("shows a stopped SQL thread as 0, which MySQLReplicationStopped reads, and 1 again once restarted", async () => {
-                await cluster.sql(1, sqlThread.stop);
-                try {
-                    await waitFor("the SQL thread to show as stopped", 30000, async () =>
-                        samples(await get(urls[1])).get(replicaSeries.running[1])?.[0] === 0 ? true : undefined);
-                    // The rules read the lag only while the SQL thread runs: the server reports NULL.
-                    assert.strictEqual(samples(await get(urls[1])).get(replicaSeries.lag), undefined);
-                } finally {
-                    await cluster.sql(1, sqlThread.start);
-                }
-                await waitFor("the SQL thread to show as running", 30000, async () =>
-                    samples(await get(urls[1])).get(replicaSeries.running[1])?.[0] === 1 ? true : undefined);
-            });
-        }
+        it("shows a stopped SQL thread as 0, which MySQLReplicationStopped reads, and 1 again once restarted", async () => {
+            await cluster.sql(1, sqlThread.stop);
+            try {
+                await waitFor("the SQL thread to show as stopped", 30000, async () =>
+                    samples(await get(urls[1])).get(replicaSeries.running[1])?.[0] === 0 ? true : undefined);
+                // The rules read the lag only while the SQL thread runs: the server reports NULL.
+                assert.strictEqual(samples(await get(urls[1])).get(replicaSeries.lag), undefined);
+            } finally {
+                await cluster.sql(1, sqlThread.start);
+            }
+            await waitFor("the SQL thread to show as running", 30000, async () =>
+                samples(await get(urls[1])).get(replicaSeries.running[1])?.[0] === 1 ? true : undefined);
+        });
     });
 }

@@ -1,17 +1,28 @@
 /**
- * Debian's prometheus-mysqld-exporter run on the host against a data-plane pod's server
- * socket, as the component's `metrics` account, and scraped over loopback. Shared by the
- * data-plane scrape test and the dashboard plot (test/monitoring/plot.ts).
+ * mysqld_exporter, the version the component's metrics image pins, built from its Go module
+ * by `scripts/toolchain.sh --only mysqld-exporter` (the data-plane setup does it), run on
+ * the host against a data-plane pod's server socket, as the component's `metrics` account,
+ * and scraped over loopback. Shared by the data-plane scrape test and the dashboard plot
+ * (test/monitoring/plot.ts).
  */
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
-import { ChildProcess } from "child_process";
+import { ChildProcess, execFileSync } from "child_process";
 import { Cluster } from "../dataplane/harness/cluster";
 import { exited, signalGroup, startProcess, waitFor } from "../dataplane/harness/process";
 
-const EXPORTER = "prometheus-mysqld-exporter";
+const REPO = path.join(__dirname, "..", "..");
+
+/** The exporter binary; built (about a minute) when the cache has none. */
+function exporterBinary(): string {
+    const dir = execFileSync("bash", [path.join(REPO, "scripts", "toolchain.sh"), "--only", "mysqld-exporter"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+    }).trim();
+    return path.join(dir, "mysqld_exporter");
+}
 
 /** A loopback port nobody listens on now. */
 async function freePort(): Promise<number> {
@@ -47,6 +58,7 @@ export function samples(text: string): Map<string, number[]> {
 /** One exporter per pod of a cluster; `stop()` ends exactly the processes it started. */
 export class Exporters {
     private readonly children: ChildProcess[] = [];
+    private binary: string | undefined;
 
     constructor(private readonly cluster: Cluster) {}
 
@@ -60,7 +72,7 @@ export class Exporters {
         const port = await freePort();
         const log = fs.openSync(path.join(cluster.workDir, "logs", `exporter-${n}.log`), "a");
         this.children.push(
-            startProcess(EXPORTER, [`--config.my-cnf=${cnf}`, `--web.listen-address=127.0.0.1:${port}`], {
+            startProcess((this.binary ??= exporterBinary()), [`--config.my-cnf=${cnf}`, `--web.listen-address=127.0.0.1:${port}`], {
                 env: { PATH: process.env.PATH },
                 stdio: ["ignore", log, log],
             }),

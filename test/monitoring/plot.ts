@@ -1,7 +1,7 @@
 /**
  * Draws docs/monitoring.png: the dashboard's five panels (per-pod QPS, replication lag,
  * threads running, connections, data volume use) from a real data-plane run, scraped by
- * Debian's mysqld-exporter once a second. Needs root and `bash scripts/setup-dataplane.sh`:
+ * mysqld_exporter (the image's version, built by scripts/toolchain.sh) once a second. Needs root and `bash scripts/setup-dataplane.sh`:
  *
  *   npx ts-node --transpile-only test/monitoring/plot.ts docs/monitoring.png
  *

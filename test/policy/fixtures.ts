@@ -79,7 +79,7 @@ export function databaseStatefulSet(): any {
                         },
                         {
                             name: "metrics",
-                            image: "prom/mysqld-exporter:v0.20.0",
+                            image: "prom/mysqld-exporter:v0.19.0",
                             env: [secretEnv("MYSQLD_EXPORTER_PASSWORD", "metrics-password")],
                             ports: [{ name: "metrics", containerPort: 9104 }],
                             volumeMounts: [{ name: "run", mountPath: "/run/mysqld", readOnly: true }],

@@ -9,7 +9,7 @@ const MISSING =
     "whether the servers are up, replicating or filling their volumes; turn the component's metrics on or add a prom/mysqld-exporter container.";
 
 /** The fixture (the component's pod, `metrics` container included) with that container's image set. */
-function withExporter(image = "prom/mysqld-exporter:v0.20.0"): any {
+function withExporter(image = "prom/mysqld-exporter:v0.19.0"): any {
     const sts = databaseStatefulSet();
     metricsContainer(sts).image = image;
     return sts;
@@ -30,7 +30,7 @@ describe("policy mysql-metrics-exporter", () => {
 
     it("passes a StatefulSet with a mysqld-exporter container, from any registry", async () => {
         assert.deepStrictEqual(await run(withExporter()), []);
-        assert.deepStrictEqual(await run(withExporter("quay.io/prometheus/mysqld-exporter:v0.20.0")), []);
+        assert.deepStrictEqual(await run(withExporter("quay.io/prometheus/mysqld-exporter:v0.19.0")), []);
         assert.deepStrictEqual(await run(withExporter("bitnami/mysqld-exporter@sha256:0123")), []);
     });
 
@@ -41,7 +41,7 @@ describe("policy mysql-metrics-exporter", () => {
     it("is not fooled by a container merely named metrics, nor by an exporter run as an init container", async () => {
         assert.deepStrictEqual(await run(withExporter("busybox:1.36")), [MISSING]);
         const sts = withoutExporter();
-        sts.spec.template.spec.initContainers.push({ name: "metrics", image: "prom/mysqld-exporter:v0.20.0" });
+        sts.spec.template.spec.initContainers.push({ name: "metrics", image: "prom/mysqld-exporter:v0.19.0" });
         assert.deepStrictEqual(await run(sts), [MISSING]);
     });
 

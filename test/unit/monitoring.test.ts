@@ -52,7 +52,7 @@ describe("monitoring", function () {
             });
 
             it("runs the pinned official exporter in every pod, as its own account, with a password only from the Secret", () => {
-                assert.strictEqual(d.metrics.image, "prom/mysqld-exporter:v0.20.0");
+                assert.strictEqual(d.metrics.image, "prom/mysqld-exporter:v0.19.0");
                 assert.deepStrictEqual(d.metrics.args, [
                     "--mysqld.address=unix:///run/mysqld/mysqld.sock",
                     "--mysqld.username=metrics",
