@@ -285,6 +285,27 @@ NODE_SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.
 NODE_CHAINS='^(KUBE-|RMYSQL-)'
 NODE_IPSETS='^(KUBE-|kube-router)'
 
+# Debian's packages the node runs: containerd, runc, the CNI plugins, iptables, ipset and nft
+# (for teardown). Installed when missing, with no service started (policy-rc.d says no, as
+# scripts/setup-dataplane.sh does): the node's containerd is ours, with its own config.
+NODE_PACKAGES=(containerd runc containernetworking-plugins iptables ipset nftables)
+lc_node_packages() {
+  local p missing=() made_policy=no policy=/usr/sbin/policy-rc.d rc=0
+  for p in "${NODE_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  lc_log "installing Debian packages: ${missing[*]}"
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && made_policy=yes
+  fi
+  { DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}"; } >&2 || rc=1
+  [ $made_policy = no ] || rm -f "$policy"
+  [ $rc -eq 0 ] || lc_log "could not install ${missing[*]}"
+  return $rc
+}
+
 lc_sudo_check() { [ "$(id -u)" -eq 0 ] || { lc_log "the real node needs root (containerd, the kubelet, routes, iptables)"; return 1; }; }
 
 # What another node left on this host, one line each; nothing when the host is clean.
@@ -471,7 +492,7 @@ lc_wait_log() { # seconds description logname command...
 # Starts the node's processes after the control plane, each waited for by name.
 lc_node_start() {
   local sock=$LC_DIR/containerd/containerd.sock
-  lc_sudo_check || return 1
+  lc_sudo_check && lc_node_packages || return 1
   local left
   left=$(lc_node_leftovers)
   if [ -n "$left" ]; then
