@@ -201,18 +201,47 @@ lc_kwok_stages() {
   done
 }
 
-# The fake nodes, the StorageClass, and VOLUMES_PER_NODE local volumes pinned to each node.
-lc_nodes_and_volumes() {
-  local zone n v node
+# A StorageClass for pre-made local volumes, bound when a pod is scheduled.
+lc_storage_class() { # name allowVolumeExpansion
   cat <<EOF
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata:
-  name: $STORAGE_CLASS
+  name: $1
 provisioner: kubernetes.io/no-provisioner
 volumeBindingMode: WaitForFirstConsumer
 reclaimPolicy: Retain
+allowVolumeExpansion: $2
 EOF
+}
+
+# A VOLUME_SIZE local PersistentVolume at PATH on NODE (labelled local-e2e/node: NODE).
+lc_local_volume() { # name node class path
+  cat <<EOF
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: $1
+  labels: {local-e2e/node: $2}
+spec:
+  capacity: {storage: $VOLUME_SIZE}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: $3
+  local: {path: $4}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - {key: kubernetes.io/hostname, operator: In, values: [$2]}
+EOF
+}
+
+# The fake nodes, the StorageClass, and VOLUMES_PER_NODE local volumes pinned to each node.
+lc_nodes_and_volumes() {
+  local zone n v node
+  lc_storage_class "$STORAGE_CLASS" false
   for zone in "${ZONES[@]}"; do
     for n in $(seq 1 $NODES_PER_ZONE); do
       node="kwok-$zone-$n"
@@ -236,25 +265,7 @@ status:
   capacity: {cpu: "8", memory: 32Gi, pods: "110"}
 EOF
       for v in $(seq 1 $VOLUMES_PER_NODE); do
-        cat <<EOF
----
-apiVersion: v1
-kind: PersistentVolume
-metadata:
-  name: $node-vol-$v
-  labels: {local-e2e/node: $node}
-spec:
-  capacity: {storage: $VOLUME_SIZE}
-  accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: $STORAGE_CLASS
-  local: {path: /mnt/local-e2e/vol-$v}
-  nodeAffinity:
-    required:
-      nodeSelectorTerms:
-      - matchExpressions:
-        - {key: kubernetes.io/hostname, operator: In, values: [$node]}
-EOF
+        lc_local_volume "$node-vol-$v" "$node" "$STORAGE_CLASS" "/mnt/local-e2e/vol-$v"
       done
     done
   done
@@ -553,36 +564,10 @@ EOT
 # The StorageClass (expandable) and NODE_VOLUMES local volumes, directories under DIR.
 lc_node_volumes() {
   local v
-  cat <<EOT
-apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata:
-  name: $NODE_STORAGE_CLASS
-provisioner: kubernetes.io/no-provisioner
-volumeBindingMode: WaitForFirstConsumer
-reclaimPolicy: Retain
-allowVolumeExpansion: true
-EOT
+  lc_storage_class "$NODE_STORAGE_CLASS" true
   for v in $(seq 1 "$NODE_VOLUMES"); do
     mkdir -p "$LC_DIR/volumes/vol-$v"
-    cat <<EOT
----
-apiVersion: v1
-kind: PersistentVolume
-metadata:
-  name: $NODE_NAME-vol-$v
-spec:
-  capacity: {storage: $VOLUME_SIZE}
-  accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: $NODE_STORAGE_CLASS
-  local: {path: $LC_DIR/volumes/vol-$v}
-  nodeAffinity:
-    required:
-      nodeSelectorTerms:
-      - matchExpressions:
-        - {key: kubernetes.io/hostname, operator: In, values: [$NODE_NAME]}
-EOT
+    lc_local_volume "$NODE_NAME-vol-$v" "$NODE_NAME" "$NODE_STORAGE_CLASS" "$LC_DIR/volumes/vol-$v"
   done
 }
 
