@@ -683,6 +683,15 @@ lc_state_dir() {
   echo "${REPLICATED_MYSQL_LOCAL_DIR:-${REPLICATED_MYSQL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/replicated-mysql}/local}"
 }
 
+# For scripts run in a new pod: its NetworkPolicy controller admits a new pod's address a
+# moment after the pod starts (kube-router: a second or two), as on any cluster; a client
+# waits for HOST:PORT to open, up to 30 s, before it counts.
+# shellcheck disable=SC2016 # expanded by the pod's shell
+LC_POD_WAIT_OPEN='wait_open() {
+  for _ in $(seq 1 30); do timeout 2 bash -c "</dev/tcp/$1/$2" 2>/dev/null && return 0; sleep 1; done
+  echo "$1:$2 did not open within 30 s"; return 1
+}'
+
 # The tutorial's check, from a client pod in namespace NS running IMAGE: write 'hello' on the
 # primary, read it back through the read Service, and SELECT @@server_id through it 20 times.
 # Prints what the client printed; fails unless hello came back and at least two server ids
@@ -690,8 +699,10 @@ lc_state_dir() {
 lc_tutorial_check() { # namespace image [pod-name]
   local ns=$1 image=$2 pod=${3:-mysql-client} out overrides
   # shellcheck disable=SC2016 # expanded by the client pod's shell
-  local script='set -e
+  local script="$LC_POD_WAIT_OPEN"'
+set -e
 export MYSQL_PWD=$ROOT_PASSWORD
+wait_open mysql-0.mysql 3306 && wait_open mysql-read 3306
 mysql -h mysql-0.mysql -u root -e "CREATE DATABASE IF NOT EXISTS test; CREATE TABLE IF NOT EXISTS test.messages (message VARCHAR(250)); INSERT INTO test.messages VALUES ('"'hello'"');"
 for i in $(seq 1 30); do
   if mysql -h mysql-read -u root -N -e "SELECT message FROM test.messages" | grep -qx hello; then echo "read through mysql-read: hello"; break; fi

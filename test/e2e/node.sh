@@ -5,8 +5,8 @@
 # Then, for each engine (E2E_ENGINES, default "mysql mariadb"), in namespace e2e-<engine>:
 #   1. bring-up: `pulumi up --policy-pack policy` until all 3 pods are Ready (time printed)
 #   2. the tutorial's write on mysql-0.mysql, read through mysql-read, >= 2 server ids
-#   3. (mariadb) the image's own 50-server.cnf says bind-address = 127.0.0.1, and replicas
-#      still read the primary's row: the server runs with our configuration only
+#   3. the image's own packaged config says bind-address = 127.0.0.1, yet replicas hold the
+#      primary's row: the server runs with our configuration only
 #   4. `kubectl delete pod` of the primary, then of a replica: each comes back Ready, data kept
 #   5. replicas 3 -> 5 (the new pods clone and hold the row) -> 3 (pods gone, claims stay)
 #   6. NetworkPolicy: a pod of another namespace cannot reach 3306 (but reaches the exporter,
@@ -15,7 +15,8 @@
 #   7. destroy
 # Kept on kwok (test/e2e/run.sh): spreading over zones, the policy refusal, volume growth.
 # Prints one line per check, closes with `e2e-node: N passed, N failed`. Needs root.
-# Env: E2E_KEEP=1 keeps the work directory; E2E_ENGINES picks engines.
+# Env: E2E_KEEP=1 keeps the work directory; E2E_ENGINES picks engines; E2E_BRINGUP_OUT=<file>
+# appends each engine's bring-up figures there as JSON lines (bench/node-bringup.jsonl).
 # shellcheck disable=SC2317 # helpers run through `check` and the traps
 set -uo pipefail
 
@@ -24,45 +25,18 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/scripts/local-cluster.sh"
 set +e
 
-WORK=$(mktemp -d /tmp/replicated-mysql-node-e2e.XXXXXX)
-POLICY_CONFIG="$ROOT/test/e2e/policy-config.json"
+E2E_NAME=e2e-node
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$ROOT/test/e2e/lib.sh"
 ENGINES=${E2E_ENGINES:-mysql mariadb}
-passed=0
-failed=0
+# Debian's packaged server config in each image: both say bind-address = 127.0.0.1.
+declare -A PACKAGED_CONFIG=([mysql]=mysql.conf.d/mysqld.cnf [mariadb]=mariadb.conf.d/50-server.cnf)
 
-cleanup() {
-  lc_stop "$WORK"
-  if [ "${E2E_KEEP:-0}" = 1 ]; then echo "e2e-node: kept $WORK"; else rm -rf "$WORK"; fi
-  local left
-  left=$(lc_node_leftovers)
-  [ -z "$left" ] || echo "e2e-node: WARNING: left on the host: ${left//$'\n'/; }"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { passed=$((passed + 1)); echo "ok   - $*"; }
-not_ok() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { # description command...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-finish() {
-  echo "e2e-node: $passed passed, $failed failed"
-  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-  exit
-}
-k() { kubectl --kubeconfig "$WORK/kubeconfig" "$@"; }
-PULUMI_RUNS=0
-pulumi_run() {
-  PULUMI_RUNS=$((PULUMI_RUNS + 1))
-  log="$WORK/logs/pulumi-$(printf '%02d' "$PULUMI_RUNS")-$1.log"
-  pulumi "$@" --non-interactive --color never >"$log" 2>&1
-}
-with_policy=(--policy-pack "$ROOT/policy" --policy-pack-config "$POLICY_CONFIG")
 pod_ready() { # ns pod
   [ "$(k get pod "$2" -n "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
 }
 not_ready() { ! pod_ready "$@"; }
+has_claim() { k get pvc "$2" -n "$1" >/dev/null 2>&1; } # ns claim
 # Seconds until POD is Ready (at most LIMIT), printed; fails on the limit.
 time_to_ready() { # ns pod limit
   local start=$SECONDS
@@ -81,17 +55,21 @@ in_pod() { # ns name image script [secret]
       securityContext: {runAsUser: 999, runAsGroup: 999, allowPrivilegeEscalation: false}}]}}')
   k run "$2" -n "$1" --image "$3" --restart Never --rm -i --quiet --pod-running-timeout 2m --overrides "$overrides" 2>&1
 }
-# "open" or "closed": whether a TCP connection to HOST:PORT from a pod of NS opens within 5 s.
-tcp_probe() { # ns image host port
-  in_pod "$1" "probe-$RANDOM" "$2" "if timeout 5 bash -c '</dev/tcp/$3/$4' 2>/dev/null; then echo open; else echo closed; fi" \
-    | grep -E '^(open|closed)$'
+# "open" or "closed": whether a TCP connection to HOST:PORT from a new pod of NS opens within
+# 5 s, once the pod is admitted: first HOST:OPEN_PORT (a port the policy lets it reach;
+# PORT itself by default) must open (LC_POD_WAIT_OPEN), so "closed" is the policy's answer
+# and not a pod the policy controller has not seen yet.
+tcp_probe() { # ns image host port [open-port]
+  in_pod "$1" "probe-$RANDOM" "$2" "$LC_POD_WAIT_OPEN
+wait_open $3 ${5:-$4} || exit 1
+if timeout 5 bash -c '</dev/tcp/$3/$4' 2>/dev/null; then echo open; else echo closed; fi" | grep -E '^(open|closed)$'
 }
 reaches() { [ "$(tcp_probe "$@")" = open ]; }
-# Refused only counts when the probe pod ran and said so.
 blocked() { [ "$(tcp_probe "$@")" = closed ]; }
 # Whether HOST holds the tutorial's row, as root from a client pod of NS.
 hello_on() { # ns image host
-  in_pod "$1" "read-$RANDOM" "$2" "mysql -h $3 -u root -N -e 'SELECT message FROM test.messages'" mysql-credentials | grep -qx hello
+  in_pod "$1" "read-$RANDOM" "$2" "$LC_POD_WAIT_OPEN
+wait_open $3 3306 && mysql -h $3 -u root -N -e 'SELECT message FROM test.messages'" mysql-credentials | grep -qx hello
 }
 
 # --- toolchain, images, node ---------------------------------------------------------------
@@ -142,7 +120,11 @@ for engine in $ENGINES; do
   last_ready=$(k get pods -n "$ns" -l app=mysql -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].lastTransitionTime}{"\n"}{end}' | sort | tail -n 1)
   pods_ready=$(($(date -d "$last_ready" +%s) - $(date -d "$created" +%s)))
   echo "e2e-node: $engine: StatefulSet created -> 3 pods Ready: $pods_ready s (pulumi up in all: $took s)"
-  echo "{\"engine\": \"$engine\", \"podsReadySeconds\": $pods_ready, \"pulumiUpSeconds\": $took}" >>"$WORK/bring-up.jsonl"
+  if [ -n "${E2E_BRINGUP_OUT:-}" ]; then
+    jq -cn --arg engine "$engine" --argjson ready "$pods_ready" --argjson up "$took" \
+      --arg when "$(date -u +%FT%TZ)" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+      '{engine: $engine, podsReadySeconds: $ready, pulumiUpSeconds: $up, measured: $when, loadAverage: $load}' >>"$E2E_BRINGUP_OUT"
+  fi
   for i in 0 1 2; do check "$engine: pod mysql-$i is Ready" pod_ready "$ns" "mysql-$i"; done
 
   # 2. the tutorial
@@ -152,15 +134,13 @@ for engine in $ENGINES; do
   check "$engine: the tutorial's write on mysql-0.mysql, read through mysql-read, >= 2 server ids" test $rc -eq 0
 
   # 3. the image's config does not win over ours
-  if [ "$engine" = mariadb ]; then
-    tree=$(bash "$ROOT/scripts/engine-rootfs.sh" mariadb --cached)
-    check "$engine: the image's own 50-server.cnf sets bind-address = 127.0.0.1" \
-      grep -Eq '^bind-address[[:space:]]*=[[:space:]]*127\.0\.0\.1' "$tree/etc/mysql/mariadb.conf.d/50-server.cnf"
-    for i in 1 2; do
-      check "$engine: ... yet replica mysql-$i, seeded over the network from its peer, holds the row" \
-        hello_on "$ns" "$image" "mysql-$i.mysql"
-    done
-  fi
+  tree=$(bash "$ROOT/scripts/engine-rootfs.sh" "$engine" --cached)
+  check "$engine: the image's own ${PACKAGED_CONFIG[$engine]} sets bind-address = 127.0.0.1" \
+    grep -Eq '^bind-address[[:space:]]*=[[:space:]]*127\.0\.0\.1' "$tree/etc/mysql/${PACKAGED_CONFIG[$engine]}"
+  for i in 1 2; do
+    check "$engine: ... yet replica mysql-$i, seeded over the pod network from its peer, holds the row" \
+      hello_on "$ns" "$image" "mysql-$i.mysql"
+  done
 
   # 4. pod deletion
   for pod in mysql-0 mysql-2; do
@@ -185,17 +165,17 @@ for engine in $ENGINES; do
   check "$engine: up back to 3 replicas succeeds ($log)" test $? -eq 0
   for i in 3 4; do
     check "$engine: pod mysql-$i is gone" k wait --for=delete "pod/mysql-$i" -n "$ns" --timeout 120s
-    check "$engine: claim data-mysql-$i stays" k get pvc "data-mysql-$i" -n "$ns"
+    check "$engine: claim data-mysql-$i stays" has_claim "$ns" "data-mysql-$i"
   done
 
   # 6. NetworkPolicy
   primary_ip=$(k get pod mysql-0 -n "$ns" -o jsonpath='{.status.podIP}')
   check "$engine: a pod of another namespace reaches the exporter port 9104 of mysql-0 ($primary_ip)" \
     reaches e2e-outsider "$image" "$primary_ip" 9104
-  check "$engine: ... but not 3306 (the NetworkPolicy)" blocked e2e-outsider "$image" "$primary_ip" 3306
+  check "$engine: ... but not 3306 (the NetworkPolicy)" blocked e2e-outsider "$image" "$primary_ip" 3306 9104
   check "$engine: a client pod of namespace $ns reaches 3306 of mysql-0" reaches "$ns" "$image" mysql-0.mysql 3306
   if [ "$engine" = mariadb ]; then
-    check "$engine: ... but not the clone port 3307 (peers only)" blocked "$ns" "$image" mysql-0.mysql 3307
+    check "$engine: ... but not the clone port 3307 (peers only)" blocked "$ns" "$image" mysql-0.mysql 3307 3306
   fi
 
   # 7. destroy
