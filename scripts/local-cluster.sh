@@ -580,7 +580,8 @@ lc_node_stop() { # dir
   if lc_running "$dir" kubelet && lc_running "$dir" kube-apiserver; then
     lc_stop_named "$dir" kube-controller-manager kube-scheduler
     lc_kubectl delete pods --all --all-namespaces --grace-period 1 --wait=false >/dev/null 2>&1 || true
-    lc_wait 60 "the kubelet to remove every pod" test -z "$(lc_ctr containers ls -q 2>/dev/null)" || true
+    # Stopped is enough: the kubelet removes containers later, and what is left goes below.
+    lc_wait 60 "the kubelet to stop every pod" lc_no_running_task || true
   fi
   lc_stop_named "$dir" kube-router kube-proxy kubelet coredns
   if lc_running "$dir" containerd; then
@@ -616,6 +617,8 @@ lc_kill_cgroup_tree() {
   done
   lc_log "processes still in $tree: $pids"
 }
+
+lc_no_running_task() { ! lc_ctr tasks ls 2>/dev/null | awk 'NR > 1 { print $3 }' | grep -qx RUNNING; }
 
 lc_stop_named() { # dir name...
   local dir=$1 name pid; shift
