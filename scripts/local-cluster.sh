@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# A local Kubernetes cluster without containers: etcd, kube-apiserver,
-# kube-controller-manager and kube-scheduler on loopback, and kwok simulating six nodes in
-# three zones (topology.kubernetes.io/zone zone-a..c). kwok marks scheduled pods Running and
-# Ready without running anything, so no database runs; the real controllers fill in the
-# StatefulSet status and bind claims to pre-made local PersistentVolumes (StorageClass
-# `local-e2e`, provisioner kubernetes.io/no-provisioner, Retain).
+# A local Kubernetes cluster: etcd, kube-apiserver, kube-controller-manager and
+# kube-scheduler on loopback, and either
+#   - one real node (`up`, test/e2e/node.sh): containerd, runc and the CNI bridge from Debian's
+#     packages, the kubelet and kube-proxy, CoreDNS without a forwarder, kube-router for
+#     NetworkPolicy, images built from Debian packages (scripts/node-images.sh), local volumes
+#     on the expandable StorageClass `local-node`; every host change (routes, bridge, iptables
+#     guard, sysctls, cgroups) recorded before it is made and undone by `down`; or
+#   - kwok simulating six nodes in three zones (test/e2e/run.sh): pods turn Ready without
+#     running, for what one node cannot show (spreading over zones), on StorageClass `local-e2e`.
 #
-#   bash scripts/local-cluster.sh up     build missing tools (scripts/toolchain.sh), start the
-#                                        cluster (if not running), `pulumi up --policy-pack` the
-#                                        program on it (stack `local`), print the outputs
-#   bash scripts/local-cluster.sh down   stop every process it started and delete its state
+#   bash scripts/local-cluster.sh up     (root) build what is missing, start the cluster and the
+#                                        node (if not running), `pulumi up --policy-pack` the
+#                                        program on it (stack `local`, Pulumi.local.yaml), run the
+#                                        tutorial's check, print the outputs; last line KUBECONFIG=<path>
+#   bash scripts/local-cluster.sh down   (root) stop every process it started, undo every host
+#                                        change, delete its state
 #   bash scripts/local-cluster.sh status
-# State (certificates, etcd data, logs, PIDs, the Pulumi backend and stack config) lives in
-# $REPLICATED_MYSQL_LOCAL_DIR, default ~/.cache/replicated-mysql/local, never in the repo.
-# test/e2e/run.sh sources this file for the same functions on a throwaway directory.
+#   bash scripts/local-cluster.sh env    the variables a shell needs for kubectl and pulumi
+# State (certificates, etcd data, containerd, kubelet, volumes, logs, PIDs, the Pulumi backend
+# and stack config) lives in $REPLICATED_MYSQL_LOCAL_DIR, default ~/.cache/replicated-mysql/local,
+# never in the repo. The e2e scripts source this file for the same functions on a throwaway
+# directory.
 set -euo pipefail
 
 LOCAL_CLUSTER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
