@@ -702,16 +702,35 @@ LC_POD_WAIT_OPEN='wait_open() {
   echo "$1:$2 did not open within 30 s"; return 1
 }'
 
+# Runs SCRIPT with bash in a new pod NAME of namespace NS (IMAGE, uid 999; with a Secret
+# name, its root-password as MYSQL_PWD), waits for it to end, prints its output, deletes it;
+# true when the script exited 0. (Not `kubectl run -i`: a short pod may end before kubectl
+# attaches, and its output is lost.)
+lc_pod_run() { # ns name image script [secret]
+  local overrides phase
+  overrides=$(jq -cn --arg pod "$2" --arg image "$3" --arg script "$4" --arg secret "${5:-}" '{spec: {containers: [{
+      name: $pod, image: $image, imagePullPolicy: "Never", command: ["bash", "-c", $script],
+      env: (if $secret == "" then [] else
+        [{name: "MYSQL_PWD", valueFrom: {secretKeyRef: {name: $secret, key: "root-password"}}}] end),
+      securityContext: {runAsUser: 999, runAsGroup: 999, allowPrivilegeEscalation: false}}]}}')
+  lc_kubectl run "$2" -n "$1" --image "$3" --restart Never --overrides "$overrides" >/dev/null || return 1
+  lc_wait 180 "pod $2 to finish" lc_pod_ended "$1" "$2" || true
+  lc_kubectl logs "$2" -n "$1" 2>&1
+  phase=$(lc_kubectl get pod "$2" -n "$1" -o jsonpath='{.status.phase}' 2>/dev/null)
+  lc_kubectl delete pod "$2" -n "$1" --wait=false >/dev/null 2>&1 || true
+  [ "$phase" = Succeeded ]
+}
+lc_pod_ended() { lc_kubectl get pod "$2" -n "$1" -o jsonpath='{.status.phase}' 2>/dev/null | grep -Eqx 'Succeeded|Failed'; }
+
 # The tutorial's check, from a client pod in namespace NS running IMAGE: write 'hello' on the
 # primary, read it back through the read Service, and SELECT @@server_id through it 20 times.
 # Prints what the client printed; fails unless hello came back and at least two server ids
 # answered. The root password reaches the pod from the Secret, never from a command line.
 lc_tutorial_check() { # namespace image [pod-name]
-  local ns=$1 image=$2 pod=${3:-mysql-client} out overrides
+  local ns=$1 image=$2 pod=${3:-mysql-client} out
   # shellcheck disable=SC2016 # expanded by the client pod's shell
   local script="$LC_POD_WAIT_OPEN"'
 set -e
-export MYSQL_PWD=$ROOT_PASSWORD
 wait_open mysql-0.mysql 3306 && wait_open mysql-read 3306
 mysql -h mysql-0.mysql -u root -e "CREATE DATABASE IF NOT EXISTS test; CREATE TABLE IF NOT EXISTS test.messages (message VARCHAR(250)); INSERT INTO test.messages VALUES ('"'hello'"');"
 for i in $(seq 1 30); do
@@ -719,12 +738,7 @@ for i in $(seq 1 30); do
   sleep 1
 done
 for i in $(seq 1 20); do mysql -h mysql-read -u root -N -e "SELECT @@server_id"; done | sort -n | uniq -c | while read -r n id; do echo "server_id $id ($n of 20 reads)"; done'
-  overrides=$(jq -cn --arg pod "$pod" --arg image "$image" --arg script "$script" '{spec: {containers: [{
-      name: $pod, image: $image, imagePullPolicy: "Never", command: ["bash", "-c", $script],
-      env: [{name: "ROOT_PASSWORD", valueFrom: {secretKeyRef: {name: "mysql-credentials", key: "root-password"}}}],
-      securityContext: {runAsUser: 999, runAsGroup: 999, allowPrivilegeEscalation: false}}]}}')
-  out=$(lc_kubectl run "$pod" -n "$ns" --image "$image" --restart Never --rm -i --quiet \
-    --pod-running-timeout 2m --overrides "$overrides" 2>&1)
+  out=$(lc_pod_run "$ns" "$pod" "$image" "$script" mysql-credentials)
   echo "$out"
   grep -q '^read through mysql-read: hello$' <<<"$out" && [ "$(grep -c '^server_id ' <<<"$out")" -ge 2 ]
 }

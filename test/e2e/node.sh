@@ -44,23 +44,12 @@ time_to_ready() { # ns pod limit
   echo $((SECONDS - start))
 }
 
-# Runs SCRIPT with bash in a throwaway pod of namespace NS (IMAGE; with a Secret name, its
-# root-password as MYSQL_PWD); prints the pod's output, returns its exit status.
-in_pod() { # ns name image script [secret]
-  local overrides
-  overrides=$(jq -cn --arg pod "$2" --arg image "$3" --arg script "$4" --arg secret "${5:-}" '{spec: {containers: [{
-      name: $pod, image: $image, imagePullPolicy: "Never", command: ["bash", "-c", $script],
-      env: (if $secret == "" then [] else
-        [{name: "MYSQL_PWD", valueFrom: {secretKeyRef: {name: $secret, key: "root-password"}}}] end),
-      securityContext: {runAsUser: 999, runAsGroup: 999, allowPrivilegeEscalation: false}}]}}')
-  k run "$2" -n "$1" --image "$3" --restart Never --rm -i --quiet --pod-running-timeout 2m --overrides "$overrides" 2>&1
-}
 # "open" or "closed": whether a TCP connection to HOST:PORT from a new pod of NS opens within
 # 5 s, once the pod is admitted: first HOST:OPEN_PORT (a port the policy lets it reach;
 # PORT itself by default) must open (LC_POD_WAIT_OPEN), so "closed" is the policy's answer
 # and not a pod the policy controller has not seen yet.
 tcp_probe() { # ns image host port [open-port]
-  in_pod "$1" "probe-$RANDOM" "$2" "$LC_POD_WAIT_OPEN
+  lc_pod_run "$1" "probe-$RANDOM" "$2" "$LC_POD_WAIT_OPEN
 wait_open $3 ${5:-$4} || exit 1
 if timeout 5 bash -c '</dev/tcp/$3/$4' 2>/dev/null; then echo open; else echo closed; fi" | grep -E '^(open|closed)$'
 }
@@ -68,7 +57,7 @@ reaches() { [ "$(tcp_probe "$@")" = open ]; }
 blocked() { [ "$(tcp_probe "$@")" = closed ]; }
 # Whether HOST holds the tutorial's row, as root from a client pod of NS.
 hello_on() { # ns image host
-  in_pod "$1" "read-$RANDOM" "$2" "$LC_POD_WAIT_OPEN
+  lc_pod_run "$1" "read-$RANDOM" "$2" "$LC_POD_WAIT_OPEN
 wait_open $3 3306 && mysql -h $3 -u root -N -e 'SELECT message FROM test.messages'" mysql-credentials | grep -qx hello
 }
 
@@ -84,12 +73,15 @@ if ! lc_start "$WORK" real; then
 fi
 ok "control plane and node $NODE_NAME Ready in $((SECONDS - start)) s (images imported)"
 k create namespace e2e-outsider >/dev/null
+# A pod can be created once the controllers gave the namespace its default ServiceAccount.
+lc_wait 60 "namespace e2e-outsider's ServiceAccount" k get serviceaccount default -n e2e-outsider
 dns_image=$(lc_image_ref mysql)
-resolved=$(in_pod e2e-outsider dns-probe "$dns_image" 'getent hosts kubernetes.default.svc.cluster.local; getent hosts deb.debian.org || echo "no answer for deb.debian.org"')
+resolved=$(lc_pod_run e2e-outsider dns-probe "$dns_image" 'getent hosts kubernetes.default.svc.cluster.local; getent hosts deb.debian.org || echo "no answer for deb.debian.org"')
 check "a pod resolves kubernetes.default.svc.cluster.local to the API's Service address 10.96.0.1 (CoreDNS)" \
   grep -q '^10\.96\.0\.1 ' <<<"$resolved"
 check "... and gets no answer for a name outside the cluster (CoreDNS has no forwarder)" \
   grep -qx 'no answer for deb.debian.org' <<<"$resolved"
+echo "    ${resolved//$'\n'/$'\n'    }"
 lc_pulumi_env "$WORK"
 cd "$(lc_project "$WORK")" || finish
 
