@@ -132,6 +132,7 @@ lc_kubectl() { kubectl --kubeconfig "$LC_DIR/kubeconfig" "$@"; }
 lc_start() { # dir [real|kwok]
   LC_DIR=$1
   local nodes=${2:-real}
+  if [ "$nodes" = real ]; then lc_node_preflight || return 1; fi
   mkdir -p "$LC_DIR"
   local etcd_port etcd_peer api_port
   etcd_port=$(lc_free_port); etcd_peer=$(lc_free_port); api_port=$(lc_free_port)
@@ -507,9 +508,8 @@ lc_wait_log() { # seconds description logname command...
   lc_wait "$limit" "$what" "$@" || { tail -n 20 "$LC_DIR/logs/$name.log" >&2; return 1; }
 }
 
-# Starts the node's processes after the control plane, each waited for by name.
-lc_node_start() {
-  local sock=$LC_DIR/containerd/containerd.sock
+# Before anything starts: root, the Debian packages, and no other node's leftovers.
+lc_node_preflight() {
   lc_sudo_check && lc_node_packages || return 1
   local left
   left=$(lc_node_leftovers)
@@ -518,6 +518,11 @@ lc_node_start() {
     echo "  ${left//$'\n'/$'\n'  }" >&2
     return 1
   fi
+}
+
+# Starts the node's processes after the control plane, each waited for by name.
+lc_node_start() {
+  local sock=$LC_DIR/containerd/containerd.sock
   bash "$LOCAL_CLUSTER_ROOT/scripts/node-images.sh" refs >"$LC_DIR/images" || return 1
   lc_guard_up || { lc_log "could not set the network guard"; return 1; }
   lc_containerd_config
@@ -758,7 +763,8 @@ lc_up() {
     lc_stop "$dir"
     rm -rf "$dir"
     lc_log "2/5 starting the control plane and node $NODE_NAME in $dir"
-    trap 'lc_log "up failed: stopping what it started"; lc_stop "$dir"' EXIT
+    # shellcheck disable=SC2064 # the directory now: the trap runs after lc_up's locals are gone
+    trap "lc_log 'up failed: stopping what it started'; lc_stop $(printf %q "$dir")" EXIT
     lc_start "$dir" real
     started=true
   fi
