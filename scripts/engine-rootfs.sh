@@ -21,8 +21,10 @@
 set -euo pipefail
 
 # ---- engines: suite, mirror, packages -------------------------------------------------------
-declare -A SUITE=([mysql]=unstable)
-declare -A PACKAGES=([mysql]="mysql-server mysql-client")
+# MariaDB 10.11 comes from the host's own suite (bookworm), with the backup tools and socat
+# its clone-server sidecar uses (the local node's image, issue 12).
+declare -A SUITE=([mysql]=unstable [mariadb]=bookworm)
+declare -A PACKAGES=([mysql]="mysql-server mysql-client" [mariadb]="mariadb-server mariadb-backup mariadb-client socat")
 readonly MIRROR=http://deb.debian.org/debian
 readonly MYSQL_ID=999
 # Debian unstable's Release file may be past its Valid-Until when a mirror lags; the build
@@ -94,8 +96,16 @@ for p in "${packages[@]}"; do pinned+=("$p=$(sed -n "s/^$p //p" <<<"$versions")"
 # checked below. The customize hook empties the datadir that the postinst initialised: an
 # image carries no database, the data volume holds it.
 # shellcheck disable=SC2016 # $1 is the hook's own argument, expanded by mmdebstrap's shell
+# (bookworm's MariaDB package makes no /var/log/mysql.)
+declare -A EMPTIED=([mysql]='"$1/var/lib/mysql" "$1/var/log/mysql"' [mariadb]='"$1/var/lib/mysql"')
 recipe=(--variant=minbase --aptopt="$APT_VALID_UNTIL" --include="$(IFS=,; echo "${pinned[*]}")"
-  --customize-hook='find "$1/var/lib/mysql" "$1/var/log/mysql" -mindepth 1 -delete' "$suite")
+  --customize-hook="find ${EMPTIED[$engine]} -mindepth 1 -delete" "$suite")
+# bookworm's adduser gives a new system user the lowest free id (100): the mysql user and
+# group are made at 999 before the packages install, and the postinst keeps them.
+if [[ $engine == mariadb ]]; then
+  # shellcheck disable=SC2016 # $1 is the hook's own argument
+  recipe=(--essential-hook='echo "mysql:x:999:999:MySQL Server:/nonexistent:/bin/false" >>"$1/etc/passwd"; echo "mysql:x:999:" >>"$1/etc/group"' "${recipe[@]}")
+fi
 # The key: every resolved version and the recipe, so either changing rebuilds the tree.
 key=$(printf '%s\n' "$versions" "${recipe[@]}" | sha256sum | cut -c1-16)
 if [[ $mode == --key ]]; then

@@ -50,6 +50,9 @@ declare -A COLD=(
   [pulumi]="~22 min"
   [pulumi-language-nodejs]="~1-3 min"
   [pulumi-resource-kubernetes]="~22 min"
+  [coredns]="~10 min"
+  [kube-router]="~8 min"
+  [pause]="seconds"
   [mysqld-exporter]="~1 min"
 )
 
@@ -164,6 +167,37 @@ if [ ${#k8s_todo[@]} -gt 0 ] && ! $CHECK_ONLY; then
 elif [ ${#k8s_todo[@]} -gt 0 ]; then
   missing+=("${k8s_todo[@]}")
 fi
+
+# --- The real node's companions: CoreDNS, kube-router, pause ----------------------------------
+# One static program each from its wrapper module (CGO off: the pause program is an image by
+# itself). kube-router stands in for sigs.k8s.io/kube-network-policies, which needs the
+# kernel's nftables queue (CONFIG_NFT_QUEUE), absent here (README "A real node").
+node_tool() { # name module-for-version package wrapper
+  local name=$1 module=$2 pkg=$3 wrapper=$WRAPPERS/$4 version dir sum
+  if [ -n "$module" ]; then
+    version=$(required_version "$wrapper/go.mod" "$module")
+  else
+    # Our own program: its source is its version.
+    sum=$(cat "$wrapper"/*.go "$wrapper/go.mod" | sha256sum | cut -c1-12)
+    version=src-$sum
+  fi
+  dir="$CACHE/$name-$version"
+  if [ -x "$dir/$name" ]; then
+    path_dirs+=("$dir")
+  elif $CHECK_ONLY; then
+    missing+=("$name")
+  else
+    building "$name" "$name $version" "$dir"
+    rm -rf "$dir.tmp"
+    (cd "$wrapper" && CGO_ENABLED=0 go build "${BUILD_FLAGS[@]}" -ldflags "$LD_STRIP" -o "$dir.tmp/$name" "$pkg") >&2 \
+      || fail "$name" "go build of $pkg in scripts/toolchain/$4"
+    publish "$dir.tmp" "$dir"
+    path_dirs+=("$dir")
+  fi
+}
+node_tool coredns github.com/coredns/coredns . coredns
+node_tool kube-router github.com/cloudnativelabs/kube-router/v2 github.com/cloudnativelabs/kube-router/v2/cmd/kube-router kube-router
+node_tool pause "" . pause
 
 # --- Pulumi CLI -----------------------------------------------------------------------------
 pulumi_mod="$WRAPPERS/pulumi/go.mod"

@@ -57,6 +57,13 @@ export const CONFIG_DEFAULTS = {
 };
 
 /**
+ * Image overrides, for a cluster whose images are not the official ones (the local node's
+ * Debian builds, `localhost/replicated-mysql/…`). The component's defaults when absent.
+ */
+export const IMAGE_KEYS = ["image", "backupImage", "metricsImage"] as const;
+export type ImageKey = (typeof IMAGE_KEYS)[number];
+
+/**
  * Keys without a default (or with one computed from other keys). Pulumi.yaml cannot declare
  * them: the CLI refuses to run a stack that has no value for a declared key without a default.
  */
@@ -67,6 +74,8 @@ export const OPTIONAL_CONFIG_KEYS = [
     "kubeconfig",
     "context",
     "linstorStoragePool",
+    ...IMAGE_KEYS,
+    "cpuRequest",
 ];
 
 /** Every key of the project's namespace; any other is a mistake. */
@@ -102,6 +111,13 @@ export interface StackConfig extends ExistingClusterConfig {
     binlogRetentionSeconds: number;
     /** How long a replica's readiness probe waits for the primary's position (the component's readinessCatchUpSeconds). */
     readinessCatchUpSeconds: number;
+    /**
+     * CPU request of each server container (`500m`, the component's default, when absent): a
+     * small node (the local one has 2 cores) fits 5 pods only with less.
+     */
+    cpuRequest?: string;
+    /** Server, backup-tools (MariaDB) and exporter images; the component's defaults when absent. */
+    images: Partial<Record<ImageKey, string>>;
     /** The passwords set with `pulumi config set --secret`; each one absent is generated. */
     passwords: Partial<Record<PasswordArg, pulumi.Output<string>>>;
     linstor: { storagePool?: string; placementCount: number };
@@ -260,6 +276,16 @@ export function readStackConfig(): StackConfig {
     if (cluster === "eks" && !eks.region) {
         problems.push("aws:region is not set; allowed: an AWS region such as us-west-2 (pulumi config set aws:region us-west-2)");
     }
+    const cpuRequest = config.get("cpuRequest");
+    // A Kubernetes CPU quantity: whole or decimal cores, or millicores.
+    if (cpuRequest !== undefined && !/^([1-9]\d*m|\d+(\.\d+)?)$/.test(cpuRequest)) {
+        bad("cpuRequest", cpuRequest, 'a CPU quantity such as "200m" or "0.5"');
+    }
+    const images: StackConfig["images"] = {};
+    for (const key of IMAGE_KEYS) {
+        const value = nonEmpty(key, "an image reference such as localhost/replicated-mysql/mysql:9.7.4-debian");
+        if (value !== undefined) images[key] = value;
+    }
     // Checked here on the raw value: once wrapped in a secret Output it could only be
     // refused after resources are registered.
     const passwords: StackConfig["passwords"] = {};
@@ -287,6 +313,8 @@ export function readStackConfig(): StackConfig {
         readyTimeoutSeconds,
         binlogRetentionSeconds,
         readinessCatchUpSeconds,
+        cpuRequest,
+        images,
         passwords,
         ...existing,
         linstor,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { PASSWORD_ARGS, ReplicatedMySql } from "../components/mysql";
+import { DEFAULT_RESOURCES, PASSWORD_ARGS, ReplicatedMySql } from "../components/mysql";
 import { clusterTarget, storageClassChoice } from "../clusters";
 import { readStackConfig } from "./config";
 import { checkDataStaysUsable, checkExpansionAllowed, checkVolumeChange, deployedVolumes } from "./volumes";
@@ -49,8 +49,13 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
             readyTimeoutSeconds: config.readyTimeoutSeconds,
             binlogRetentionSeconds: config.binlogRetentionSeconds,
             readinessCatchUpSeconds: config.readinessCatchUpSeconds,
+            resources: config.cpuRequest
+                ? { ...DEFAULT_RESOURCES, requests: { ...DEFAULT_RESOURCES.requests, cpu: config.cpuRequest } }
+                : undefined,
+            image: config.images.image,
+            backupImage: config.images.backupImage,
             ...config.passwords,
-            metrics: { enabled: config.metrics },
+            metrics: { enabled: config.metrics, image: config.images.metricsImage },
         },
         { providers },
     );

@@ -26,40 +26,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/scripts/local-cluster.sh"
 set +e
 
-WORK=$(mktemp -d /tmp/replicated-mysql-e2e.XXXXXX)
-POLICY_CONFIG="$ROOT/test/e2e/policy-config.json"
+E2E_NAME=e2e
 NS=mysql
-passed=0
-failed=0
-
-cleanup() {
-  lc_stop "$WORK"
-  if [ "${E2E_KEEP:-0}" = 1 ]; then echo "e2e: kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { passed=$((passed + 1)); echo "ok   - $*"; }
-not_ok() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { # description command...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-finish() {
-  echo "e2e: $passed passed, $failed failed"
-  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-  exit
-}
-
-k() { kubectl --kubeconfig "$WORK/kubeconfig" "$@"; }
-# Runs pulumi, keeping its output in $WORK/logs/pulumi-<n>-<verb>.log (path left in $log).
-PULUMI_RUNS=0
-pulumi_run() {
-  PULUMI_RUNS=$((PULUMI_RUNS + 1))
-  log="$WORK/logs/pulumi-$(printf '%02d' "$PULUMI_RUNS")-$1.log"
-  pulumi "$@" --non-interactive --color never >"$log" 2>&1
-}
-with_policy=(--policy-pack "$ROOT/policy" --policy-pack-config "$POLICY_CONFIG")
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$ROOT/test/e2e/lib.sh"
 
 # --- toolchain and cluster ---------------------------------------------------------------
 if ! lc_toolchain; then
@@ -68,7 +38,7 @@ if ! lc_toolchain; then
 fi
 plugin_build() { basename "$(dirname "$(command -v "$1")")"; }
 echo "e2e: pulumi $(pulumi version), $(plugin_build pulumi-language-nodejs), $(plugin_build pulumi-resource-kubernetes), $(kube-apiserver --version), etcd $(etcd --version | awk '/etcd Version/ {print $3}'), kwok $(kwok --version 2>&1 | head -n 1)"
-if ! lc_start "$WORK"; then
+if ! lc_start "$WORK" kwok; then
   not_ok "local control plane starts (logs in $WORK/logs)"
   E2E_KEEP=1
   finish

@@ -109,6 +109,32 @@ describe("the program, run per stack file", () => {
         assert.strictEqual(run.outputs.storageClass, "standard");
     });
 
+    it("local (Pulumi.local.yaml, as local:up completes it): the node's class, its images, 200m per server", async () => {
+        const config = stackConfig("local" as StackName);
+        Object.assign(config, {
+            "replicated-mysql:kubeconfig": "/tmp/local/kubeconfig",
+            "replicated-mysql:image": "localhost/replicated-mysql/mysql:9.7.4-debian",
+            "replicated-mysql:metricsImage": "localhost/replicated-mysql/mysqld-exporter:v0.19.0",
+        });
+        const run = await runProgram(config);
+        const [provider] = only(run, T.k8sProvider);
+        assert.strictEqual(provider.inputs.kubeconfig, "/tmp/local/kubeconfig");
+        assert.strictEqual(claimOf(run).storageClassName, "local-node");
+        const [sts] = only(run, T.statefulSet);
+        const pod = sts.inputs.spec.template.spec;
+        const images = Object.fromEntries(
+            [...pod.initContainers, ...pod.containers].map((c: { name: string; image: string }) => [c.name, c.image]),
+        );
+        assert.deepStrictEqual(images, {
+            "init-config": "localhost/replicated-mysql/mysql:9.7.4-debian",
+            "clone-from-peer": "localhost/replicated-mysql/mysql:9.7.4-debian",
+            mysql: "localhost/replicated-mysql/mysql:9.7.4-debian",
+            metrics: "localhost/replicated-mysql/mysqld-exporter:v0.19.0",
+        });
+        const server = pod.containers.find((c: { name: string }) => c.name === "mysql");
+        assert.deepStrictEqual(server.resources, { requests: { cpu: "200m", memory: "1Gi" }, limits: { memory: "2Gi" } });
+    });
+
     it("linstor: creates the LINSTOR StorageClass from the pool settings and uses it", () => {
         const run = runs.linstor;
         const classes = only(run, T.storageClass);
@@ -418,7 +444,19 @@ describe("bad stack config", () => {
             "replicated-mysql:colour is not a key of this project; allowed: cluster, namespace, createNamespace, metrics, replicas, " +
                 "engine, storageSize, linstorPlacementCount, ebsVolumeType, eksInstanceType, eksNodeCount, eksKubernetesVersion, " +
                 "binlogRetentionSeconds, readinessCatchUpSeconds, storageClass, readyTimeoutSeconds, rootPassword, replicationPassword, backupPassword, metricsPassword, kubeconfig, " +
-                "context, linstorStoragePool",
+                "context, linstorStoragePool, image, backupImage, metricsImage, cpuRequest",
+        ],
+        [
+            "a CPU request that is not a quantity",
+            "dev",
+            { cpuRequest: "200 millicores" },
+            'replicated-mysql:cpuRequest is "200 millicores"; allowed: a CPU quantity such as "200m" or "0.5"',
+        ],
+        [
+            "an empty image",
+            "dev",
+            { image: " " },
+            'replicated-mysql:image is " "; allowed: an image reference such as localhost/replicated-mysql/mysql:9.7.4-debian',
         ],
     ];
     for (const [what, stack, changes, message] of cases) {

@@ -1,0 +1,3 @@
+module replicated-mysql/toolchain/pause
+
+go 1.26
