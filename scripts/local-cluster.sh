@@ -305,9 +305,9 @@ NODE_CHAINS='^(KUBE-|RMYSQL-)'
 NODE_IPSETS='^(KUBE-|kube-router)'
 
 # Debian's packages the node runs: containerd, runc, the CNI plugins, iptables, ipset and nft
-# (for teardown). Installed when missing, with no service started (policy-rc.d says no, as
-# scripts/setup-dataplane.sh does): the node's containerd is ours, with its own config.
-NODE_PACKAGES=(containerd runc containernetworking-plugins iptables ipset nftables)
+# (for teardown), and umoci, which writes the images (scripts/node-images.sh). Installed when
+# missing, with no service started (policy-rc.d says no, as scripts/setup-dataplane.sh does): the node's containerd is ours, with its own config.
+NODE_PACKAGES=(containerd runc containernetworking-plugins iptables ipset nftables umoci)
 lc_node_packages() {
   local p missing=() made_policy=no policy=/usr/sbin/policy-rc.d rc=0
   for p in "${NODE_PACKAGES[@]}"; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Container images for the local node (scripts/local-cluster.sh), built here from Debian
-# packages and our own programs, never pulled from a registry:
+# packages and our own programs with umoci, never pulled from a registry:
 #
 #   localhost/replicated-mysql/pause:src-<digest>     the sandbox program (scripts/toolchain/pause)
 #   localhost/replicated-mysql/mysql:<ver>-debian     MySQL from Debian unstable (engine-rootfs.sh mysql)
@@ -12,8 +12,8 @@
 #   bash scripts/node-images.sh import <containerd-socket>   import into namespace k8s.io (after `build`)
 #
 # The names are local on purpose: a Debian build is not the official `mysql`/`mariadb` image,
-# so it must not carry its name. Each image is an OCI image layout (one uncompressed layer of
-# the tree) cached in ~/.cache/replicated-mysql/images/<name>-<key>, where the key is the
+# so it must not carry its name. Each image is an OCI image layout (one layer of the tree)
+# cached in ~/.cache/replicated-mysql/images/<name>-<key>, where the key is the
 # root filesystem's own key (package versions) or the binary's digest: a new package version
 # or program makes a new image, nothing else does. Needs root (engine-rootfs.sh) and the
 # toolchain on PATH for the exporter and the pause program.
@@ -38,7 +38,7 @@ image_source() { # name [--cached: the root filesystem as built, without asking 
       bin=$(command -v "${1/-/_}" 2>/dev/null || command -v "$1" 2>/dev/null) \
         || die "no $1 program on PATH: scripts/toolchain.sh builds it"
       # The toolchain's directory names the version: <name>-<version>.
-      printf '%s\t%s\n' "$(basename "$(dirname "$bin")" | sed "s/^$1-//")" "$bin"
+      printf '%s\t%s\n' "$(basename "$(dirname "$bin")" | sed "s/^$1-//; s/-static\$//")" "$bin"
       ;;
     mysql | mariadb)
       tree=$(bash "$ROOT/scripts/engine-rootfs.sh" "$1" ${2:+"$2"}) || die "could not build the $1 root filesystem"
@@ -49,49 +49,21 @@ image_source() { # name [--cached: the root filesystem as built, without asking 
 }
 
 # Writes an OCI image layout of SOURCE (a directory: the whole tree; a file: that one
-# program as /<name>, the entrypoint) into DIR, referenced as REF.
+# program as /<name>, the entrypoint) into DIR, tagged with REF's tag, with umoci (Debian's
+# package): one layer holding the tree as it is (owners kept; the root filesystem's cache
+# marker and package list come along, as plain files at /).
 write_layout() { # source dir ref
-  local src=$1 dir=$2 ref=$3 layer config manifest entry=()
-  mkdir -p "$dir/blobs/sha256"
+  local src=$1 dir=$2 image="$2:${3##*:}" entry=()
+  umoci init --layout "$dir" && umoci new --image "$image" || return 1
   if [ -d "$src" ]; then
-    # The cache markers are the build's, not the image's.
-    tar --numeric-owner --xattrs --exclude ./.complete -C "$src" -cf "$dir/layer.tar" .
+    umoci insert --image "$image" "$src" / || return 1
   else
-    local stage="$dir/stage"
-    mkdir -p "$stage"
-    install -m 0755 "$src" "$stage/$(basename "$src")"
-    # A dynamically linked program brings its loader and libraries (at their host paths).
-    ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
-      mkdir -p "$stage$(dirname "$lib")" && cp -L "$lib" "$stage$lib"
-    done
-    tar --numeric-owner --owner 0 --group 0 -C "$stage" -cf "$dir/layer.tar" .
-    rm -rf "$stage"
-    entry=("/$(basename "$src")")
+    umoci insert --image "$image" "$src" "/$(basename "$src")" || return 1
+    entry=(--config.entrypoint "/$(basename "$src")")
   fi
-  layer=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
-  mv "$dir/layer.tar" "$dir/blobs/sha256/$layer"
-  jq -cn --arg layer "sha256:$layer" --args '{
-      architecture: "amd64", os: "linux",
-      config: ({Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}
-        + (if $ARGS.positional | length > 0 then {Entrypoint: $ARGS.positional} else {} end)),
-      rootfs: {type: "layers", diff_ids: [$layer]}
-    }' "${entry[@]}" >"$dir/config.json"
-  config=$(sha256sum "$dir/config.json" | cut -d' ' -f1)
-  jq -cn --arg config "sha256:$config" --argjson csize "$(stat -c %s "$dir/config.json")" \
-    --arg layer "sha256:$layer" --argjson lsize "$(stat -c %s "$dir/blobs/sha256/$layer")" '{
-      schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $config, size: $csize},
-      layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $layer, size: $lsize}]
-    }' >"$dir/manifest.json"
-  manifest=$(sha256sum "$dir/manifest.json" | cut -d' ' -f1)
-  mv "$dir/config.json" "$dir/blobs/sha256/$config"
-  jq -cn --arg digest "sha256:$manifest" --argjson size "$(stat -c %s "$dir/manifest.json")" --arg ref "$ref" '{
-      schemaVersion: 2,
-      manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $digest, size: $size,
-        annotations: {"io.containerd.image.name": $ref, "org.opencontainers.image.ref.name": ($ref | split(":") | last)}}]
-    }' >"$dir/index.json"
-  mv "$dir/manifest.json" "$dir/blobs/sha256/$manifest"
-  echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+  umoci config --image "$image" --os linux --architecture amd64 \
+    --config.env "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "${entry[@]}" \
+    && umoci gc --layout "$dir"
 }
 
 # Builds NAME's layout unless cached; prints "ref<TAB>dir".
@@ -100,13 +72,14 @@ build_image() { # name [--cached]
   IFS=$'\t' read -r tag src < <(image_source "$1" ${2:+"$2"})
   [ -n "$tag" ] || die "could not tell the version of $1 from $src"
   ref="$REGISTRY/$1:$tag"
-  dir="$CACHE/$1-$tag-$( (basename "$src"; [ -d "$src" ] || sha256sum "$src") | sha256sum | cut -c1-8)"
+  dir="$CACHE/$1-$tag-$( (echo umoci; basename "$src"; [ -d "$src" ] || sha256sum "$src") | sha256sum | cut -c1-8)"
   if [ ! -f "$dir/index.json" ]; then
     log "building $ref from $src"
     mkdir -p "$CACHE"
     staging=$(mktemp -d "$CACHE/.$1.XXXXXX")
-    write_layout "$src" "$staging" "$ref" || { rm -rf "$staging"; die "could not write the image layout of $ref"; }
-    rm -rf "$dir" && mv "$staging" "$dir"
+    # umoci makes the layout's directory itself.
+    write_layout "$src" "$staging/layout" "$ref" || { rm -rf "$staging"; die "could not write the image layout of $ref"; }
+    rm -rf "$dir" && mv "$staging/layout" "$dir" && rmdir "$staging"
     for old in "$CACHE/$1"-*; do [ "$old" = "$dir" ] || rm -rf "$old"; done
     log "built $ref in $((SECONDS - start)) s ($(du -sh "$dir" | cut -f1))"
   fi
@@ -130,8 +103,9 @@ case "${1:-}" in
       # The root filesystems as built (by `build`, or by an earlier import), without asking the mirror again.
       IFS=$'\t' read -r ref dir < <(build_image "$name" --cached)
       start=$SECONDS
+      # An OCI layout names the tag only: --base-name supplies the rest of the reference.
       tar -C "$dir" -cf - oci-layout index.json blobs \
-        | ctr --address "$socket" -n k8s.io images import - >/dev/null \
+        | ctr --address "$socket" -n k8s.io images import --base-name "${ref%:*}" - >/dev/null \
         || die "ctr could not import $ref"
       log "imported $ref in $((SECONDS - start)) s"
     done

@@ -99,11 +99,12 @@ publish() { # tmp-dir dir
 # the same module; `--version` reports it, as the image's binary does.
 exp_mod="$WRAPPERS/mysqld-exporter/go.mod"
 EXPORTER_VERSION=$(required_version "$exp_mod" github.com/prometheus/mysqld_exporter)
-exp_dir="$CACHE/mysqld-exporter-$EXPORTER_VERSION"
+# Static (no cgo), as the image's own binary is: the node's image holds that one file.
+exp_dir="$CACHE/mysqld-exporter-$EXPORTER_VERSION-static"
 if [ ! -x "$exp_dir/mysqld_exporter" ] && ! $CHECK_ONLY; then
   building mysqld-exporter "mysqld_exporter $EXPORTER_VERSION" "$exp_dir"
   rm -rf "$exp_dir.tmp"
-  (cd "$WRAPPERS/mysqld-exporter" && go build "${BUILD_FLAGS[@]}" \
+  (cd "$WRAPPERS/mysqld-exporter" && CGO_ENABLED=0 go build "${BUILD_FLAGS[@]}" \
     -ldflags "$LD_STRIP -X github.com/prometheus/common/version.Version=${EXPORTER_VERSION#v}" \
     -o "$exp_dir.tmp/" github.com/prometheus/mysqld_exporter) >&2 \
     || fail mysqld-exporter "go build of github.com/prometheus/mysqld_exporter in scripts/toolchain/mysqld-exporter"
