@@ -12,7 +12,9 @@
 #   6. NetworkPolicy: a pod of another namespace cannot reach 3306 (but reaches the exporter,
 #      which the policy opens to every namespace); a client pod of the namespace reaches 3306;
 #      (mariadb) that client cannot reach the clone port 3307
-#   7. destroy
+#   7. an errant transaction (root writes on mysql-2): that pod leaves Ready, and its
+#      readiness failure, as Kubernetes records it, names the errant transactions
+#   8. destroy
 # Kept on kwok (test/e2e/run.sh): spreading over zones, the policy refusal, volume growth.
 # Prints one line per check, closes with `e2e-node: N passed, N failed`. Needs root.
 # Env: E2E_KEEP=1 keeps the work directory; E2E_ENGINES picks engines; E2E_BRINGUP_OUT=<file>
@@ -170,7 +172,22 @@ for engine in $ENGINES; do
     check "$engine: ... but not the clone port 3307 (peers only)" blocked "$ns" "$image" mysql-0.mysql 3307 3306
   fi
 
-  # 7. destroy
+  # 7. an errant transaction on a replica: root writes on mysql-2 (MySQL must lift
+  # super_read_only first; MariaDB's root may write under read_only). The pod leaves Ready and
+  # the reason Kubernetes records names it: the signal kube-state-metrics exports
+  # (kube_pod_status_ready) and MySQLReplicaNotReady reads; no exporter series carries it.
+  errant_sql="CREATE DATABASE e2e_errant"
+  [ "$engine" = mysql ] && errant_sql="SET GLOBAL super_read_only = OFF; $errant_sql; SET GLOBAL super_read_only = ON"
+  check "$engine: root writes on replica mysql-2 (an errant transaction)" lc_pod_run "$ns" "errant-$RANDOM" "$image" \
+    "$LC_POD_WAIT_OPEN
+wait_open mysql-2.mysql 3306 && mysql -h mysql-2.mysql -u root -e '$errant_sql'" mysql-credentials
+  check "$engine: ... mysql-2 leaves Ready" lc_wait 90 "pod mysql-2 to leave Ready" not_ready "$ns" mysql-2
+  reason=$(k get events -n "$ns" --field-selector involvedObject.name=mysql-2,reason=Unhealthy \
+    -o jsonpath='{range .items[*]}{.message}{"\n"}{end}' | grep -m 1 'errant transactions')
+  check "$engine: ... and its readiness failure names the errant transactions: ${reason:0:160}" test -n "$reason"
+  check "$engine: ... while mysql-1 stays Ready" pod_ready "$ns" mysql-1
+
+  # 8. destroy
   pulumi_run destroy --yes
   check "$engine: destroy succeeds ($log)" test $? -eq 0
 done
