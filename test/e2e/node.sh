@@ -172,19 +172,27 @@ for engine in $ENGINES; do
     check "$engine: ... but not the clone port 3307 (peers only)" blocked "$ns" "$image" mysql-0.mysql 3307 3306
   fi
 
-  # 7. an errant transaction on a replica, made as an administrator would: MySQL's root lifts
-  # super_read_only; MariaDB's root over TCP cannot write under read_only, so the server's
-  # own OS account does it over the socket, inside the pod. The pod leaves Ready and the
+  # 7. an errant transaction on a replica, made as an administrator would: root lifts the
+  # replica's read-only setting and writes. MySQL's root lifts super_read_only itself;
+  # MariaDB's root over TCP may not change read_only, so the server's OS account lifts it over
+  # the socket inside the pod (as the data-plane suite does). The pod leaves Ready and the
   # reason Kubernetes records names it: the signal kube-state-metrics exports
   # (kube_pod_status_ready) and MySQLReplicaNotReady reads; no exporter series carries it.
+  errant_sql="CREATE DATABASE e2e_errant"
   if [ "$engine" = mysql ]; then
-    check "$engine: root writes on replica mysql-2 (an errant transaction)" lc_pod_run "$ns" "errant-$RANDOM" "$image" \
-      "$LC_POD_WAIT_OPEN
-wait_open mysql-2.mysql 3306 && mysql -h mysql-2.mysql -u root -e 'SET GLOBAL super_read_only = OFF; CREATE DATABASE e2e_errant; SET GLOBAL super_read_only = ON'" mysql-credentials
+    errant_sql="SET GLOBAL super_read_only = OFF; $errant_sql; SET GLOBAL super_read_only = ON"
   else
-    check "$engine: the mysql OS account writes on replica mysql-2 over its socket (an errant transaction)" \
+    check "$engine: the server's OS account lifts read_only on replica mysql-2" \
       k exec mysql-2 -n "$ns" -c mysql -- mariadb --no-defaults --user=mysql --socket=/run/mysqld/mysqld.sock \
-      -e "SET GLOBAL read_only = OFF; CREATE DATABASE e2e_errant; SET GLOBAL read_only = ON"
+      -e "SET GLOBAL read_only = OFF"
+  fi
+  check "$engine: root writes on replica mysql-2 (an errant transaction)" lc_pod_run "$ns" "errant-$RANDOM" "$image" \
+    "$LC_POD_WAIT_OPEN
+wait_open mysql-2.mysql 3306 && mysql -h mysql-2.mysql -u root -e '$errant_sql'" mysql-credentials
+  if [ "$engine" = mariadb ]; then
+    check "$engine: ... and read_only is back on" \
+      k exec mysql-2 -n "$ns" -c mysql -- mariadb --no-defaults --user=mysql --socket=/run/mysqld/mysqld.sock \
+      -e "SET GLOBAL read_only = ON"
   fi
   check "$engine: ... mysql-2 leaves Ready" lc_wait 90 "pod mysql-2 to leave Ready" not_ready "$ns" mysql-2
   reason=$(k get events -n "$ns" --field-selector involvedObject.name=mysql-2,reason=Unhealthy \
