@@ -61,6 +61,23 @@ required_version() { # go.mod module
   awk -v m="$2" '$1 == m && $2 ~ /^v/ { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$1"
 }
 
+# Concurrent runs build each tool once: CI starts one in the background while other suites
+# run, and a later run waits for its build of the same tool (one lock file per tool in the
+# cache), then finds the tool cached. --check never waits.
+mkdir -p "$CACHE"
+lock() { # tool
+  $CHECK_ONLY && return 0
+  exec {LOCK_FD}>"$CACHE/.$1.lock"
+  if ! flock -n "$LOCK_FD"; then
+    log "waiting for another run's build of $1"
+    flock "$LOCK_FD"
+  fi
+}
+unlock() {
+  $CHECK_ONLY && return 0
+  flock -u "$LOCK_FD" && exec {LOCK_FD}>&-
+}
+
 # Small binaries and shorter links: no DWARF, no symbol table, no build paths.
 BUILD_FLAGS=(-mod=readonly -trimpath -buildvcs=false)
 LD_STRIP="-s -w"
@@ -101,6 +118,7 @@ exp_mod="$WRAPPERS/mysqld-exporter/go.mod"
 EXPORTER_VERSION=$(required_version "$exp_mod" github.com/prometheus/mysqld_exporter)
 # Static (no cgo), as the image's own binary is: the node's image holds that one file.
 exp_dir="$CACHE/mysqld-exporter-$EXPORTER_VERSION-static"
+lock mysqld-exporter
 if [ ! -x "$exp_dir/mysqld_exporter" ] && ! $CHECK_ONLY; then
   building mysqld-exporter "mysqld_exporter $EXPORTER_VERSION" "$exp_dir"
   rm -rf "$exp_dir.tmp"
@@ -110,6 +128,7 @@ if [ ! -x "$exp_dir/mysqld_exporter" ] && ! $CHECK_ONLY; then
     || fail mysqld-exporter "go build of github.com/prometheus/mysqld_exporter in scripts/toolchain/mysqld-exporter"
   publish "$exp_dir.tmp" "$exp_dir"
 fi
+unlock
 if [ -x "$exp_dir/mysqld_exporter" ]; then
   path_dirs+=("$exp_dir")
 else
@@ -143,6 +162,7 @@ declare -A k8s_pkgs=(
   [kwok]=sigs.k8s.io/kwok/cmd/kwok
 )
 k8s_todo=()
+lock kubernetes
 for tool in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd kwok; do
   case $tool in
     kubectl) d=$(find_tool kubectl "GitVersion:\"$K8S_VERSION\"|gitVersion\": \"$K8S_VERSION\"" "$k8s_dir" version --client -o json) ;;
@@ -168,6 +188,7 @@ if [ ${#k8s_todo[@]} -gt 0 ] && ! $CHECK_ONLY; then
 elif [ ${#k8s_todo[@]} -gt 0 ]; then
   missing+=("${k8s_todo[@]}")
 fi
+unlock
 
 # --- The real node's companions: CoreDNS, kube-router, pause ----------------------------------
 # One static program each from its wrapper module (CGO off: the pause program is an image by
@@ -183,6 +204,7 @@ node_tool() { # name module-for-version package wrapper
     version=src-$sum
   fi
   dir="$CACHE/$name-$version"
+  lock "$name"
   if [ -x "$dir/$name" ]; then
     path_dirs+=("$dir")
   elif $CHECK_ONLY; then
@@ -195,6 +217,7 @@ node_tool() { # name module-for-version package wrapper
     publish "$dir.tmp" "$dir"
     path_dirs+=("$dir")
   fi
+  unlock
 }
 node_tool coredns github.com/coredns/coredns . coredns
 node_tool kube-router github.com/cloudnativelabs/kube-router/v2 github.com/cloudnativelabs/kube-router/v2/cmd/kube-router kube-router
@@ -204,6 +227,7 @@ node_tool pause "" . pause
 pulumi_mod="$WRAPPERS/pulumi/go.mod"
 PULUMI_VERSION=$(required_version "$pulumi_mod" github.com/pulumi/pulumi/pkg/v3)
 pulumi_dir="$CACHE/pulumi-$PULUMI_VERSION"
+lock pulumi
 d=$(find_tool pulumi "^$PULUMI_VERSION\$" "$pulumi_dir" version)
 if [ -n "$d" ]; then
   path_dirs+=("$d")
@@ -219,6 +243,7 @@ elif ! $CHECK_ONLY; then
 else
   missing+=(pulumi)
 fi
+unlock
 
 # --- Node.js language host, behind the RunPlugin front ----------------------------------------
 # The directory holds host/pulumi-language-nodejs (v3.68.0) and the front as
@@ -229,6 +254,7 @@ HOST_VERSION=$(required_version "$host_mod" github.com/pulumi/pulumi/sdk/v3)
 host_dir="$CACHE/pulumi-language-nodejs-$HOST_VERSION"
 front_src="$WRAPPERS/pulumi/pulumi-language-nodejs"
 front_sum=$(cat "$front_src/main.go" "$WRAPPERS/pulumi/go.sum" | sha256sum | cut -c1-16)
+lock pulumi-language-nodejs
 if [ ! -x "$host_dir/host/pulumi-language-nodejs" ]; then
   if $CHECK_ONLY; then
     missing+=(pulumi-language-nodejs)
@@ -257,6 +283,7 @@ if [ -x "$host_dir/host/pulumi-language-nodejs" ]; then
   fi
   [ -x "$host_dir/pulumi-language-nodejs" ] && path_dirs+=("$host_dir")
 fi
+unlock
 
 # --- Kubernetes provider ---------------------------------------------------------------------
 # Its cmd embeds schema-embed.json and terraform-mapping-embed.json, which the provider's own
@@ -272,6 +299,7 @@ PROVIDER_MODULE_VERSION=$(required_version "$prov_mod" "$PROVIDER_MODULE")
 # commit, between the v4.23.0 tag and v4.24.0.
 PROVIDER_VERSION=4.24.0-dev
 prov_dir="$CACHE/pulumi-resource-kubernetes-$PROVIDER_MODULE_VERSION"
+lock pulumi-resource-kubernetes
 if [ -x "$prov_dir/pulumi-resource-kubernetes" ]; then
   path_dirs+=("$prov_dir")
 elif $CHECK_ONLY; then
@@ -306,6 +334,7 @@ else
   rm -rf "$build" && rmdir --ignore-fail-on-non-empty "$CACHE/build"
   path_dirs+=("$prov_dir")
 fi
+unlock
 
 if [ ${#missing[@]} -gt 0 ]; then
   log "missing: ${missing[*]}"
