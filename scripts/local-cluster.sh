@@ -15,6 +15,9 @@
 #                                        tutorial's check, print the outputs; last line KUBECONFIG=<path>
 #   bash scripts/local-cluster.sh down   (root) stop every process it started, undo every host
 #                                        change, delete its state
+#   bash scripts/local-cluster.sh packages   (root) install the node's Debian packages when
+#                                        missing (containerd, runc, CNI plugins, iptables, ipset,
+#                                        nftables, umoci; no service started), nothing else
 #   bash scripts/local-cluster.sh status
 #   bash scripts/local-cluster.sh env    the variables a shell needs for kubectl and pulumi
 # State (certificates, etcd data, containerd, kubelet, volumes, logs, PIDs, the Pulumi backend
@@ -754,6 +757,8 @@ lc_up() {
   lc_sudo_check || exit 1
   lc_log "1/5 building what is missing (toolchain: scripts/toolchain.sh; images: scripts/node-images.sh)"
   lc_toolchain
+  # umoci (Debian's package) writes the images: the node's packages come first.
+  lc_node_packages || exit 1
   bash "$LOCAL_CLUSTER_ROOT/scripts/node-images.sh" build >/dev/null
   if lc_running "$dir" kube-apiserver && lc_running "$dir" kubelet; then
     LC_DIR=$dir
@@ -838,8 +843,9 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-}" in
     up) lc_up ;;
     down) lc_down ;;
+    packages) lc_sudo_check && lc_node_packages ;;
     status) lc_status ;;
     env) lc_env ;;
-    *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+    *) echo "usage: $0 up|down|packages|status|env" >&2; exit 2 ;;
   esac
 fi

@@ -66,6 +66,8 @@ wait_open $3 3306 && mysql -h $3 -u root -N -e 'SELECT message FROM test.message
 # --- toolchain, images, node ---------------------------------------------------------------
 lc_sudo_check || { not_ok "runs as root (the node needs it)"; finish; }
 lc_toolchain || { not_ok "toolchain: scripts/toolchain.sh could not provide every tool"; finish; }
+# umoci (Debian's package) writes the images: install the node's packages first.
+lc_node_packages || { not_ok "the node's Debian packages (containerd, runc, CNI plugins, umoci...)"; finish; }
 bash "$ROOT/scripts/node-images.sh" build >/dev/null || { not_ok "node images build (scripts/node-images.sh)"; finish; }
 start=$SECONDS
 if ! lc_start "$WORK" real; then
