@@ -212,15 +212,16 @@ lc_kwok_stages() {
   done
 }
 
-# A StorageClass for pre-made local volumes, bound when a pod is scheduled.
-lc_storage_class() { # name allowVolumeExpansion
+# A StorageClass for pre-made local volumes: bound when a pod is scheduled
+# (WaitForFirstConsumer), or as soon as the claim exists (Immediate).
+lc_storage_class() { # name allowVolumeExpansion volumeBindingMode
   cat <<EOF
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata:
   name: $1
 provisioner: kubernetes.io/no-provisioner
-volumeBindingMode: WaitForFirstConsumer
+volumeBindingMode: $3
 reclaimPolicy: Retain
 allowVolumeExpansion: $2
 EOF
@@ -252,7 +253,8 @@ EOF
 # The fake nodes, the StorageClass, and VOLUMES_PER_NODE local volumes pinned to each node.
 lc_nodes_and_volumes() {
   local zone n v node
-  lc_storage_class "$STORAGE_CLASS" false
+  # The fake nodes are in three zones: a claim must wait for its pod's node.
+  lc_storage_class "$STORAGE_CLASS" false WaitForFirstConsumer
   for zone in "${ZONES[@]}"; do
     for n in $(seq 1 $NODES_PER_ZONE); do
       node="kwok-$zone-$n"
@@ -579,7 +581,10 @@ EOT
 # The StorageClass (expandable) and NODE_VOLUMES local volumes, directories under DIR.
 lc_node_volumes() {
   local v
-  lc_storage_class "$NODE_STORAGE_CLASS" true
+  # One node: WaitForFirstConsumer would have nothing to choose, and it costs every pod at
+  # least a second (the scheduler polls the claim's binding once a second before binding the
+  # pod). Measured side by side: 3 pods Ready in 27.4-30.4 s against 33.6-33.9 s.
+  lc_storage_class "$NODE_STORAGE_CLASS" true Immediate
   for v in $(seq 1 "$NODE_VOLUMES"); do
     mkdir -p "$LC_DIR/volumes/vol-$v"
     lc_local_volume "$NODE_NAME-vol-$v" "$NODE_NAME" "$NODE_STORAGE_CLASS" "$LC_DIR/volumes/vol-$v"
