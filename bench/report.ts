@@ -78,6 +78,47 @@ export interface EngineResults {
     catchUp?: CatchUpResult;
 }
 
+/** One engine's bring-up on the real node, as the e2e-node appends it to bench/node-bringup.jsonl. */
+export interface NodeBringUp {
+    /** StatefulSet created → 3 pods Ready, seconds on the cluster's clock. */
+    podsReadySeconds: number;
+    /** The whole `pulumi up`, seconds. */
+    pulumiUpSeconds: number;
+    /** When it was measured (ISO 8601, UTC). */
+    measured: string;
+    /** The 1-, 5- and 15-minute load averages then. */
+    loadAverage: string;
+}
+
+/**
+ * The newest line per engine of a bench/node-bringup.jsonl text (one JSON object per line:
+ * engine plus {@link NodeBringUp}). Lines of another engine or shape are skipped; a line that
+ * is not JSON throws, naming its number.
+ */
+export function latestNodeBringUp(text: string): Partial<Record<Engine, NodeBringUp>> {
+    const latest: Partial<Record<Engine, NodeBringUp>> = {};
+    text.split("\n").forEach((line, i) => {
+        if (line.trim() === "") return;
+        let row: Record<string, unknown>;
+        try {
+            row = JSON.parse(line);
+        } catch {
+            throw new Error(`node bring-up line ${i + 1} is not JSON: ${line.slice(0, 80)}`);
+        }
+        const engine = row.engine as Engine;
+        if ((engine !== "mysql" && engine !== "mariadb") || typeof row.podsReadySeconds !== "number") return;
+        const previous = latest[engine];
+        if (previous && previous.measured > String(row.measured)) return;
+        latest[engine] = {
+            podsReadySeconds: row.podsReadySeconds,
+            pulumiUpSeconds: Number(row.pulumiUpSeconds),
+            measured: String(row.measured),
+            loadAverage: String(row.loadAverage),
+        };
+    });
+    return latest;
+}
+
 export interface TargetCheck {
     metric: string;
     target: string;
@@ -99,11 +140,13 @@ export interface Results {
     /** Clone figures per engine: clone.mysql, clone.mariadb. */
     clone: Partial<Record<Engine, CloneResults>>;
     engines: Partial<Record<Engine, EngineResults>>;
+    /** The newest real-node bring-up per engine (the e2e-node's, read from bench/node-bringup.jsonl). */
+    nodeBringUp?: Partial<Record<Engine, NodeBringUp>>;
     targets: TargetCheck[];
     failures: { phase: string; error: string }[];
 }
 
-export const TARGETS = { ratioToCopy: 1.1, perPodFixedSeconds: 2, lagP99Ms: 1000 };
+export const TARGETS = { ratioToCopy: 1.1, perPodFixedSeconds: 2, lagP99Ms: 1000, nodeBringUpSeconds: 30 };
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
@@ -153,6 +196,17 @@ export function checkTargets(results: Results): TargetCheck[] {
             why: `every write is its own transaction with sync_binlog=1 and innodb_flush_log_at_trx_commit=1 on every pod`,
         });
     }
+    for (const [engine, node] of Object.entries(results.nodeBringUp ?? {}) as [Engine, NodeBringUp][]) {
+        const target = TARGETS.nodeBringUpSeconds;
+        checks.push({
+            metric: `node.${engine}.podsReadySeconds`,
+            target: `< ${target} s`,
+            value: `${node.podsReadySeconds} s`,
+            met: node.podsReadySeconds < target,
+            missedBy: node.podsReadySeconds >= target ? `${node.podsReadySeconds - target} s over` : undefined,
+            why: `3 pods from empty volumes on the real node (npm run test:e2e:node, ${node.measured}, load ${node.loadAverage}); beside it the harness's ${fmt(results.engines[engine]?.bringUp?.seconds3 ?? NaN)} s`,
+        });
+    }
     return checks;
 }
 
@@ -180,6 +234,10 @@ export function markdown(results: Results): string {
         ["**clone.perPodFixedSeconds**", (_, c) => c && `**${fmt(c.perPodFixedSeconds)}**`],
         ["primary created → Ready s (initialises)", (_, c) => c && fmt(c.primaryReadySeconds)],
         ["bring-up of 3 pods s", (e) => e.bringUp && fmt(e.bringUp.seconds3)],
+        ["bring-up of 3 pods on the real node s (e2e-node)", (e) => {
+            const node = results.nodeBringUp?.[e.engine];
+            return node && `${node.podsReadySeconds} (${node.measured})`;
+        }],
         ["lag p50 / p99 / max ms", (e) => e.lag && `${fmt(e.lag.p50Ms, 1)} / ${fmt(e.lag.p99Ms, 1)} / ${fmt(e.lag.maxMs, 1)} at ${fmt(e.lag.writesPerSecond, 0)} writes/s`],
         ["catch-up s", (e) => e.catchUp && `${fmt(e.catchUp.seconds)} (${e.catchUp.writes} writes; answering after ${fmt(e.catchUp.serverUpSeconds)} s)`],
         ["source in page cache before a timed run", (_, c) => c?.sourceResidentMiBMax !== undefined ? `≤ ${fmt(c.sourceResidentMiBMax, 1)} MiB (${c.evictions} evictions)` : undefined],

@@ -11,6 +11,8 @@
  *   clone     a dataset grown to three sizes on pod 0 (the largest ≥ 1 GiB in a full run); at
  *             each, a cold `cp -a` + fsync of pod 0's datadir, a new pod 1 seeded by the
  *             scripts (created → Ready), and the copy again
+ * Beside the harness's bring-up it reports the real node's (3 pods on a kubelet, target < 30 s),
+ * the newest line per engine that `npm run test:e2e:node` appended to bench/node-bringup.jsonl.
  * Output: a markdown table on stdout and JSON in bench/results.json (clone.mysql,
  * clone.mariadb: ratioToCopy, perPodFixedSeconds, …); the plot in docs/benchmarks-clone.png
  * and the table in docs/benchmarks.md (between the bench markers). BENCH_QUICK=1: small
@@ -27,7 +29,7 @@ import { Dataset } from "./dataset";
 import { LoadSampler, readMachine } from "./machine";
 import { plotClone } from "./plot";
 import { measureCatchUp, measureLag, READER_PAUSE_MS } from "./replication";
-import { checkTargets, CloneResults, EngineResults, markdown, PodBringUp, Results, round } from "./report";
+import { checkTargets, CloneResults, EngineResults, latestNodeBringUp, markdown, PodBringUp, Results, round } from "./report";
 import { copyDatadir, directoryBytes, pageCacheCheck, seedPod } from "./transfer";
 
 const MiB = 2 ** 20;
@@ -226,6 +228,9 @@ async function main(): Promise<number> {
         samples: loadSummary.samples,
         note: `sampled every 5 s; the bench itself keeps about 1–2 of the ${machine.cpus} cores busy, the rest is other work on the shared machine`,
     };
+    // The real node's figure, beside the harness's: the newest the e2e-node recorded.
+    const nodeFile = path.join(BENCH_DIR, "node-bringup.jsonl");
+    if (fs.existsSync(nodeFile)) results.nodeBringUp = latestNodeBringUp(fs.readFileSync(nodeFile, "utf8"));
     results.targets = checkTargets(results);
     const { targets, failures, ...measured } = results;
     const rounded = round({ ...measured, targets, failures }) as Results;

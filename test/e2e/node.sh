@@ -17,12 +17,14 @@
 #   8. destroy
 # Kept on kwok (test/e2e/run.sh): spreading over zones, the policy refusal, volume growth.
 # Prints one line per check, closes with `e2e-node: N passed, N failed`. Needs root.
-# Env: E2E_KEEP=1 keeps the work directory; E2E_ENGINES picks engines; E2E_BRINGUP_OUT=<file>
-# appends each engine's bring-up figures there as JSON lines (bench/node-bringup.jsonl).
+# Env: E2E_KEEP=1 keeps the work directory; E2E_ENGINES picks engines; each engine's bring-up
+# figures are appended as a JSON line to E2E_BRINGUP_OUT (default bench/node-bringup.jsonl,
+# which `npm run bench` reports beside the harness's figure; empty: not written).
 # shellcheck disable=SC2317 # helpers run through `check` and the traps
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+E2E_BRINGUP_OUT=${E2E_BRINGUP_OUT-$ROOT/bench/node-bringup.jsonl}
 # shellcheck source=SCRIPTDIR/../../scripts/local-cluster.sh
 source "$ROOT/scripts/local-cluster.sh"
 set +e
