@@ -116,8 +116,8 @@ function probe(kind: "startup" | "liveness" | "readiness", catchUpSeconds: numbe
         // Every 3 s (the policy's least timeout is 2 s, and a timeout must be shorter than the
         // period): the kubelet probes on a ticker that starts with the pod, not with the
         // container, so a started server waits up to one period to be seen. On the real node,
-        // 3 pods from empty volumes reached Ready in 33.1 s against 36.6 s with 10 s (medians
-        // of 3, alternating; README "A real node").
+        // 3 pods from empty volumes reached Ready in 33.6 s against 36.6 s with 10 s (medians
+        // of 3, alternating; docs/benchmarks.md "Bring-up on the real node").
         startup: { periodSeconds: 3, timeoutSeconds: 2, failureThreshold: 200 },
         liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         // A replica's probe waits up to catchUpSeconds for the primary's position; probes never overlap.
