@@ -769,6 +769,12 @@ lc_up() {
     LC_DIR=$dir
     lc_log "2/5 node already running in $dir"
   else
+    # A node that is not running (a reboot, a crash, a killed process) cannot be restarted in
+    # place, and starting anew deletes its directory: never silently when volumes hold data.
+    if [ -n "$(find "$dir/volumes" -mindepth 2 -print -quit 2>/dev/null)" ]; then
+      lc_log "refusing to start: the node in $dir is not running (after a reboot or a crash?), and its volumes in $dir/volumes hold data ($(du -sh "$dir/volumes" 2>/dev/null | cut -f1)); starting anew would delete them. Copy out what you need, then run 'npm run local:down' (it deletes them) and 'npm run local:up'."
+      exit 1
+    fi
     # What a failed or interrupted earlier up of this directory recorded is ours to undo.
     lc_stop "$dir"
     rm -rf "$dir"
