@@ -1,5 +1,5 @@
 /** The bench's results: their JSON shape, the targets they are judged by, and the markdown tables. */
-import { Engine } from "../components/mysql/engine";
+import { ENGINES, Engine } from "../components/mysql/engine";
 import { Machine } from "./machine";
 import { CatchUpResult, LagResult } from "./replication";
 
@@ -106,7 +106,7 @@ export function latestNodeBringUp(text: string): Partial<Record<Engine, NodeBrin
             throw new Error(`node bring-up line ${i + 1} is not JSON: ${line.slice(0, 80)}`);
         }
         const engine = row.engine as Engine;
-        if ((engine !== "mysql" && engine !== "mariadb") || typeof row.podsReadySeconds !== "number") return;
+        if (!(ENGINES as readonly string[]).includes(engine) || typeof row.podsReadySeconds !== "number") return;
         const previous = latest[engine];
         if (previous && previous.measured > String(row.measured)) return;
         latest[engine] = {

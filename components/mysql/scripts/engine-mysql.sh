@@ -63,7 +63,7 @@ SQL
 # the marker; an interrupted run is wiped and redone), no zero-filling of new files, no
 # dedicated redo log writer threads (they cost more than they give on 2 cores). None of them
 # is stored in the datadir; every later start reads only server.cnf. The throw-away clone
-# recipient uses the same ones (mysql_recipient_config). Measured side by side on MySQL 9.7.4:
+# recipient runs with them too (engine_clone_into). Measured side by side on MySQL 9.7.4:
 # 3.39 s against 4.43 s per initialisation (docs/benchmarks.md). All exist since 8.0.22.
 readonly MYSQL_BOOTSTRAP_OPTIONS=(--innodb-flush-method=nosync --innodb-extend-and-initialize=OFF
   --innodb-log-writer-threads=OFF --innodb-flush-log-at-trx-commit=0 --sync-binlog=0)
@@ -144,9 +144,9 @@ SQL
 # Configuration of the throw-away recipient whose work directory is $1. It only has to run
 # the bootstrap and one CLONE, then its datadir is deleted, so nothing in it needs to be
 # durable. Measured on 2 shared cores against the plain minimal server (docs/benchmarks.md):
-# redo large enough that the bootstrap never waits for a checkpoint, no zero-filling of new
-# files, no fsync, no dedicated log writer threads (they cost more than they give on 2
-# cores). The clone's own files are flushed by sync_tree before they count. Notes are logged
+# redo large enough that the bootstrap never waits for a checkpoint, no doublewrite, and on
+# the command line MYSQL_BOOTSTRAP_OPTIONS (no zero-filling of new files, no fsync, no
+# dedicated log writer threads). The clone's own files are flushed by sync_tree before they count. Notes are logged
 # (verbosity 3) for mysql_recipient_phases.
 mysql_recipient_config() {
   local work=$1
@@ -161,10 +161,6 @@ performance_schema = OFF
 innodb_buffer_pool_size = 16M
 innodb_redo_log_capacity = 64M
 innodb_doublewrite = OFF
-innodb_flush_log_at_trx_commit = 0
-innodb_flush_method = nosync
-innodb_extend_and_initialize = OFF
-innodb_log_writer_threads = OFF
 log_error_verbosity = 3
 CNF
 }
@@ -221,7 +217,7 @@ engine_clone_into() {
   mysql_clone_sql "$staging" "$donor" "$work/cloned" >"$work/clone.sql"
   launched=$(date -u +%s%3N)
   mysqld --defaults-file="$work/recipient.cnf" --datadir="$work/datadir" --log-error="$work/recipient.log" \
-    --initialize --init-file="$work/clone.sql" &
+    "${MYSQL_BOOTSTRAP_OPTIONS[@]}" --initialize --init-file="$work/clone.sql" &
   pid=$!
   until [[ -f $work/cloned ]] || ! kill -0 "$pid" 2>/dev/null; do
     sleep 0.05
