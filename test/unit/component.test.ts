@@ -6,10 +6,12 @@ import {
     ReplicatedMySql,
     ReplicatedMySqlArgs,
     STATEFUL_SET_CLAIM_SIZE,
+    characterCount,
     defaultReadyTimeoutSeconds,
 } from "../../components/mysql";
 import { RecordedResource, mocks, resolveOutput, useMocks } from "../helpers/mocks";
 import { schemaProblems } from "../helpers/k8s-schema";
+import { STARTUP_PROBE_WATCH_MS } from "../../components/mysql/manifests";
 
 const T = {
     secret: "kubernetes:core/v1:Secret",
@@ -183,9 +185,12 @@ describe("ReplicatedMySql resource graph", () => {
                     const mysql = d.container("mysql");
                     for (const kind of ["startup", "liveness", "readiness"]) {
                         const probe = mysql[`${kind}Probe`];
-                        assert.deepStrictEqual(probe.exec.command, ["bash", "/mnt/config-map/probe.sh", kind]);
+                        const params = kind === "startup" ? [String(STARTUP_PROBE_WATCH_MS)] : [];
+                        assert.deepStrictEqual(probe.exec.command, ["bash", "/mnt/config-map/probe.sh", kind, ...params]);
                         assert.ok(probe.timeoutSeconds >= 1 && probe.timeoutSeconds < probe.periodSeconds);
                     }
+                    // The startup probe's own watch ends, with room for the exec, before the kubelet's timeout.
+                    assert.ok(STARTUP_PROBE_WATCH_MS > 0 && STARTUP_PROBE_WATCH_MS + 400 <= mysql.startupProbe.timeoutSeconds * 1000);
                     assert.notDeepStrictEqual(mysql.livenessProbe, mysql.readinessProbe);
                     // Startup must leave room for crash recovery before liveness can kill the pod.
                     const startup = mysql.startupProbe;
@@ -602,6 +607,11 @@ describe("ReplicatedMySql argument checks", () => {
                 "(got a 33-character value)",
         ],
         [
+            "an 11-character metrics password with a space",
+            { metricsPassword: "hello world" },
+            "metricsPassword must not contain white space, quotes or backslashes (got an 11-character value)",
+        ],
+        [
             "a backup password with a backslash",
             { backupPassword: "abc\\defgh" },
             "backupPassword must not contain white space, quotes or backslashes (got a 9-character value)",
@@ -636,6 +646,29 @@ describe("ReplicatedMySql argument checks", () => {
                 'engine must be one of "mysql", "mariadb" (got "oracle"); ' +
                 `storageSize must be ${SIZE_RULE} (got "big")`,
         });
+    });
+
+    it("gives a password's length with the article its spoken number takes", () => {
+        const phrases = [0, 1, 5, 8, 11, 18, 21, 80, 88, 110, 118, 800, 1100, 8000, 11000, 18500, 110000].map(characterCount);
+        assert.deepStrictEqual(phrases, [
+            "a 0-character",
+            "a 1-character",
+            "a 5-character",
+            "an 8-character",
+            "an 11-character",
+            "an 18-character",
+            "a 21-character",
+            "an 80-character",
+            "an 88-character",
+            "a 110-character",
+            "a 118-character",
+            "an 800-character",
+            "a 1100-character",
+            "an 8000-character",
+            "an 11000-character",
+            "an 18500-character",
+            "a 110000-character",
+        ]);
     });
 
     it("refuses a name that cannot name pods", () => {

@@ -6,8 +6,10 @@
  * servers in test/dataplane (npm run test:dataplane): MariaDB 10.11 and MySQL 9.7.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import { recipientPhases } from "../../bench/report";
 
@@ -318,6 +320,67 @@ describe("pod scripts: replica health (issue 13)", function () {
             assert.strictEqual(match(purged[engine]), 0, `${engine}: purged not recognised`);
             assert.strictEqual(match(other[engine]), 1, `${engine}: another 1236 taken for a purge`);
             assert.strictEqual(match(purged[engine === "mysql" ? "mariadb" : "mysql"]), 1, `${engine}: the other engine's error taken for its own`);
+        }
+    });
+});
+
+describe("pod scripts: the startup probe", function () {
+    this.timeout(20_000);
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "startup-probe-"));
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.mkdirSync(path.join(dir, "run"));
+        // The server's admin client answers once the test says the server is up.
+        fs.writeFileSync(path.join(dir, "bin", "mysqladmin"), `#!/bin/sh\nexec test -e ${dir}/up\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "bin", "mysql"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    /**
+     * Runs `probe.sh startup WATCH_MS` as the kubelet does, with the pod's /run/mysqld being
+     * this test's directory (a private mount namespace: the script's paths are the pod's).
+     */
+    function startupProbe(watch: string): Promise<{ code: number | null; stderr: string }> {
+        const probe = path.join(SCRIPTS, "probe.sh");
+        const inner = `mount -t tmpfs tmpfs /run && mkdir /run/mysqld && mount --bind ${dir}/run /run/mysqld && exec bash ${probe} startup ${watch}`;
+        const child = spawn("unshare", ["--mount", "--map-root-user", "--propagation", "private", "sh", "-c", inner], {
+            env: { PATH: `${dir}/bin:${process.env.PATH}`, MYSQL_ENGINE: "mysql" },
+        });
+        let stderr = "";
+        child.stderr.on("data", (b) => (stderr += b));
+        return new Promise((resolve) => child.on("close", (code) => resolve({ code, stderr })));
+    }
+
+    const after = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it("passes as soon as a server that starts during its watch answers on the socket", async () => {
+        const probe = startupProbe("8000");
+        await after(300);
+        // The socket appears first (the server listens), then the server answers.
+        const server = net.createServer().listen(path.join(dir, "run", "mysqld.sock"));
+        await after(300);
+        fs.writeFileSync(path.join(dir, "up"), "");
+        const result = await probe;
+        server.close();
+        // One probe, started before the server: a single check would have failed.
+        assert.strictEqual(result.code, 0, result.stderr);
+    });
+
+    it("fails at the end of its watch, naming the socket and the watch, when no server answers", async () => {
+        // A socket with no server behind it: the admin client is asked and says no.
+        const server = net.createServer().listen(path.join(dir, "run", "mysqld.sock"));
+        const result = await startupProbe("400");
+        server.close();
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /startup: the server does not answer on \/run\/mysqld\/mysqld\.sock \(watched for 400 ms\)/);
+    });
+
+    it("refuses a watch that is not a whole number of milliseconds", async () => {
+        for (const watch of ["", "0", "1.5", "007", "100000"]) {
+            const result = await startupProbe(JSON.stringify(watch));
+            assert.strictEqual(result.code, 1, `watch '${watch}'`);
+            assert.match(result.stderr, /usage: probe\.sh startup WATCH_MS \(1 to 99999 milliseconds\)/);
         }
     });
 });

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Probes of container mysql: probe.sh startup|liveness|readiness.
+# Probes of container mysql: probe.sh startup WATCH_MS | liveness | readiness.
 #   startup, liveness: the server answers on its socket (the StatefulSet gives startup a long
 #     failure threshold, so crash recovery is not mistaken for a hang), or run-mysqld.sh is
-#     cloning again (however long that takes).
+#     cloning again (however long that takes). Startup keeps asking every 0.1 s for up to
+#     WATCH_MS milliseconds, which the StatefulSet sets below the probe's timeout: the kubelet
+#     probes on a ticker, and a server that starts between two ticks would otherwise wait out
+#     the rest of the period before its pod can become Ready.
 #   readiness: the server runs queries over TCP as root. On a replica also:
 #     - if the primary purged binary logs it still needs (the receiver's error 1236 and only
 #       that), it requests a re-clone (run-mysqld.sh makes it) and stops the server;
@@ -16,10 +19,20 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 load_engine
-require_tools uname mktemp mv date sync grep sort tr cat "$ENGINE_CLIENT" "$ENGINE_ADMIN"
+require_tools uname mktemp mv date sync sleep grep sort tr cat "$ENGINE_CLIENT" "$ENGINE_ADMIN"
 
 case ${1:-} in
-  startup | liveness)
+  startup)
+    [[ ${2:-} =~ ^[1-9][0-9]{0,4}$ ]] || die "usage: probe.sh startup WATCH_MS (1 to 99999 milliseconds), not '${2:-}'"
+    # Microseconds since the epoch: bash 5's EPOCHREALTIME, whatever the locale's decimal mark.
+    until_us=$((${EPOCHREALTIME/[.,]/} + $2 * 1000))
+    # No socket, no server: only a stat until the socket appears.
+    until [[ -S $SOCKET ]] && server_answers || reclone_running; do
+      ((${EPOCHREALTIME/[.,]/} < until_us)) || die "startup: the server does not answer on $SOCKET (watched for $2 ms)"
+      sleep 0.1
+    done
+    ;;
+  liveness)
     server_answers || reclone_running || die "$1: the server does not answer on $SOCKET"
     ;;
   readiness)
@@ -60,5 +73,5 @@ case ${1:-} in
     [[ $reached == 0 ]] ||
       die "readiness: has not applied what the primary had committed ($position) within ${READINESS_CATCH_UP_SECONDS}s"
     ;;
-  *) die "usage: probe.sh startup|liveness|readiness" ;;
+  *) die "usage: probe.sh startup WATCH_MS | liveness | readiness" ;;
 esac
