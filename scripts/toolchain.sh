@@ -63,8 +63,8 @@ required_version() { # go.mod module
 
 # Concurrent runs build each tool once: CI starts one in the background while other suites
 # run, and a later run waits for its build of the same tool (one lock file per tool in the
-# cache), then finds the tool cached. --check never waits.
-mkdir -p "$CACHE"
+# cache), then finds the tool cached. --check never waits, and creates nothing.
+$CHECK_ONLY || mkdir -p "$CACHE"
 lock() { # tool
   $CHECK_ONLY && return 0
   exec {LOCK_FD}>"$CACHE/.$1.lock"

@@ -9,6 +9,10 @@
 // arguments, answers RunPlugin itself the way the current host does, and forwards every
 // other call, byte for byte, to the real host.
 //
+// The host also predates the way current CLIs pass Pulumi.yaml's runtime options (inside
+// each request): it reads them only as flags (-typescript, -tsconfig, -nodeargs), as older
+// CLIs passed them. The front reads them from the project it runs in and passes them so.
+//
 // The engine starts a plugin in its own process group and signals the whole group when
 // it is done, so the real host, started in that group, goes with this program.
 package main
@@ -26,6 +30,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -41,10 +46,44 @@ const runPluginModule = "@pulumi/pulumi/cmd/run-plugin"
 const maxMessageSize = 400 << 20
 
 func main() {
-	if err := serve(context.Background(), realHost(), os.Args[1:], os.Stdout); err != nil {
+	flags, err := hostFlags(".")
+	if err == nil {
+		err = serve(context.Background(), realHost(), append(flags, os.Args[1:]...), os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs (front): %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// hostOptions are the runtime options of Pulumi.yaml that the v3.68.0 host takes as flags.
+var hostOptions = []string{"typescript", "tsconfig", "nodeargs"}
+
+// hostFlags returns the runtime options of the project that dir belongs to (its Pulumi.yaml,
+// found the way the CLI finds it: in dir or above) as the host's flags, e.g.
+// ["-tsconfig=tsconfig.pulumi.json"]. The engine starts the language host in the program's
+// directory. No project, or no such option: no flags. A project file that does not load is
+// an error that names it.
+func hostFlags(dir string) ([]string, error) {
+	path, err := workspace.DetectProjectPathFrom(dir)
+	if errors.Is(err, workspace.ErrProjectNotFound) || (err == nil && path == "") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	project, err := workspace.LoadProject(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the runtime options of %s: %w", path, err)
+	}
+	options := project.Runtime.Options()
+	var flags []string
+	for _, name := range hostOptions {
+		if value, ok := options[name]; ok {
+			flags = append(flags, fmt.Sprintf("-%s=%v", name, value))
+		}
+	}
+	return flags, nil
 }
 
 // realHost is the v3.68.0 host's binary: host/pulumi-language-nodejs beside this one.

@@ -205,3 +205,40 @@ func TestRunPluginWithoutThePulumiPackage(t *testing.T) {
 		t.Fatalf("a directory without @pulumi/pulumi: got %v; want a clear error", err)
 	}
 }
+
+func TestHostFlagsFromTheProjectsRuntimeOptions(t *testing.T) {
+	root := t.TempDir()
+	project := "name: p\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n    tsconfig: tsconfig.pulumi.json\n    packagemanager: npm\n"
+	if err := os.WriteFile(filepath.Join(root, "Pulumi.yaml"), []byte(project), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(root, "src")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// From the project's directory and from below it (a program in a subdirectory).
+	for _, dir := range []string{root, sub} {
+		flags, err := hostFlags(dir)
+		want := []string{"-typescript=true", "-tsconfig=tsconfig.pulumi.json"}
+		if err != nil || strings.Join(flags, " ") != strings.Join(want, " ") {
+			t.Fatalf("hostFlags(%s) = %q, %v; want %q (options the old host has no flag for are left out)", dir, flags, err, want)
+		}
+	}
+}
+
+func TestHostFlagsWithoutOptionsOrProject(t *testing.T) {
+	plain := t.TempDir()
+	if err := os.WriteFile(filepath.Join(plain, "Pulumi.yaml"), []byte("name: p\nruntime: nodejs\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if flags, err := hostFlags(plain); err != nil || len(flags) != 0 {
+		t.Fatalf("runtime without options: hostFlags = %q, %v; want none", flags, err)
+	}
+	broken := t.TempDir()
+	if err := os.WriteFile(filepath.Join(broken, "Pulumi.yaml"), []byte("name: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hostFlags(broken); err == nil || !strings.Contains(err.Error(), filepath.Join(broken, "Pulumi.yaml")) {
+		t.Fatalf("a project file that does not load: err = %v; want one naming it", err)
+	}
+}
