@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import {
     BINLOG_RETENTION_RULE,
@@ -13,6 +16,7 @@ import {
     READY_TIMEOUT_RULE,
     REPLICAS_RULE,
     STORAGE_SIZE_RULE,
+    characterCount,
     isBinlogRetention,
     isReadinessCatchUp,
     isReadyTimeout,
@@ -47,6 +51,7 @@ export const CONFIG_DEFAULTS = {
     replicas: DEFAULT_REPLICAS,
     engine: "mysql" as Engine,
     storageSize: DEFAULT_STORAGE_SIZE,
+    checkStorageClass: true,
     linstorPlacementCount: 1,
     ebsVolumeType: "gp2" as EbsVolumeType,
     eksInstanceType: "t3.large",
@@ -87,7 +92,10 @@ export const EKS_NODE_COUNTS = { min: 3, max: 50 };
 
 /** Settings for a cluster that already exists (minikube, LINSTOR). */
 export interface ExistingClusterConfig {
-    /** Path to, or contents of, a kubeconfig; the ambient one when absent. */
+    /**
+     * Path to, or contents of, a kubeconfig; the ambient one when absent. A path (see
+     * isKubeconfigContent) has been checked to name a readable file.
+     */
     kubeconfig?: string;
     /** Context of that kubeconfig; its current context when absent. */
     context?: string;
@@ -105,6 +113,12 @@ export interface StackConfig extends ExistingClusterConfig {
     /** An existing StorageClass to use instead of the target's own default. */
     storageClass?: string;
     storageSize: string;
+    /**
+     * Whether to read an existing StorageClass (one the target does not create) before anything
+     * is registered, so that a class the cluster lacks stops the run (default true); false for
+     * credentials that may not read cluster-scoped StorageClasses.
+     */
+    checkStorageClass: boolean;
     /** How long `up` waits for the StatefulSet; the component's default when absent. */
     readyTimeoutSeconds?: number;
     /** How long every pod keeps its binary logs (the component's binlogRetentionSeconds). */
@@ -136,6 +150,50 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const SYSTEM_NAMESPACE = /^(default|kube-.*)$/;
 // An EC2 instance type: family (with generation and options), a dot, a size: m7g.xlarge, u-6tb1.metal.
 const EC2_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
+/**
+ * Whether a `kubeconfig` value is a kubeconfig's contents rather than a path: YAML or JSON
+ * has a line break, or begins with `{` or a `key:`; a path has none of these.
+ */
+export function isKubeconfigContent(value: string): boolean {
+    return /[\r\n]/.test(value) || /^\s*\{/.test(value) || /^\s*[A-Za-z][\w-]*:(\s|$)/.test(value);
+}
+
+/**
+ * The file a kubeconfig path names, resolved as the Kubernetes provider resolves it: a leading
+ * `~` or `~/` is the user's home directory, and a relative path is relative to the project
+ * directory (where both the program and the provider run).
+ */
+export function kubeconfigFile(value: string): string {
+    let home: string;
+    try {
+        // The provider asks the user database (Go's user.Current), not $HOME.
+        home = os.userInfo().homedir;
+    } catch {
+        home = os.homedir();
+    }
+    const expanded = value === "~" ? home : value.startsWith("~/") ? path.join(home, value.slice(2)) : value;
+    return path.resolve(expanded);
+}
+
+/**
+ * Why a kubeconfig path cannot be read, or undefined when it names a readable file. The
+ * provider reads a value that names no file as a kubeconfig's *contents*, and then fails
+ * with a parse error that names neither the key nor the path: this says why first.
+ */
+export function kubeconfigPathProblem(value: string): string | undefined {
+    const file = kubeconfigFile(value);
+    try {
+        if (!fs.statSync(file).isFile()) return `${file} is not a file`;
+        fs.accessSync(file, fs.constants.R_OK);
+        return undefined;
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return `no file at ${file}`;
+        if (code === "EACCES") return `${file} is not readable (permission denied)`;
+        return `${file} cannot be read (${(e as Error).message})`;
+    }
+}
 
 /** Levenshtein distance: how many one-character edits turn `a` into `b`. */
 export function editDistance(a: string, b: string): number {
@@ -221,6 +279,7 @@ export function readStackConfig(): StackConfig {
     const readinessCatchUpSeconds = wholeNumber("readinessCatchUpSeconds", CONFIG_DEFAULTS.readinessCatchUpSeconds, isReadinessCatchUp, READINESS_CATCH_UP_RULE) as number;
     const createNamespace = flag("createNamespace", CONFIG_DEFAULTS.createNamespace);
     const metrics = flag("metrics", CONFIG_DEFAULTS.metrics);
+    const checkStorageClass = flag("checkStorageClass", CONFIG_DEFAULTS.checkStorageClass);
     const namespace = config.get("namespace") ?? CONFIG_DEFAULTS.namespace;
     if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
         bad("namespace", namespace, "a DNS label (lower-case letters, digits and '-', at most 63 characters)");
@@ -238,10 +297,18 @@ export function readStackConfig(): StackConfig {
     if (storageClass !== undefined && (!DNS_SUBDOMAIN.test(storageClass) || storageClass.length > 253)) {
         bad("storageClass", storageClass, "the name of a StorageClass (lower-case letters, digits, '-' and '.')");
     }
+    const KUBECONFIG_RULE = "a path to a readable kubeconfig file, or the contents of a kubeconfig";
     const existing = {
-        kubeconfig: nonEmpty("kubeconfig", "a path to, or the contents of, a kubeconfig"),
+        kubeconfig: nonEmpty("kubeconfig", KUBECONFIG_RULE),
         context: nonEmpty("context", "the name of a context of the kubeconfig"),
     };
+    // Only the targets on an existing cluster read it (eks builds its provider from the new
+    // cluster). A value that is no kubeconfig's contents is a path, and must name a file.
+    const { kubeconfig } = existing;
+    if (cluster !== "eks" && kubeconfig !== undefined && kubeconfig.trim() !== "" && !isKubeconfigContent(kubeconfig)) {
+        const problem = kubeconfigPathProblem(kubeconfig);
+        if (problem) bad("kubeconfig", kubeconfig, `${KUBECONFIG_RULE} (${problem})`);
+    }
     const linstor = {
         storagePool: nonEmpty("linstorStoragePool", "the name of a LINSTOR storage pool"),
         placementCount: wholeNumber(
@@ -294,7 +361,7 @@ export function readStackConfig(): StackConfig {
         if (raw === undefined) continue;
         if (passwordProblem(key, raw)) {
             // A password is never printed, even a bad one: its length says enough.
-            problems.push(`${PROJECT}:${key} is a ${raw.length}-character secret; allowed: ${passwordRule(key)}`);
+            problems.push(`${PROJECT}:${key} is ${characterCount(raw.length)} secret; allowed: ${passwordRule(key)}`);
         }
         passwords[key] = pulumi.secret(raw);
     }
@@ -310,6 +377,7 @@ export function readStackConfig(): StackConfig {
         engine,
         storageClass,
         storageSize,
+        checkStorageClass,
         readyTimeoutSeconds,
         binlogRetentionSeconds,
         readinessCatchUpSeconds,

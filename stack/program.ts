@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { DEFAULT_RESOURCES, PASSWORD_ARGS, ReplicatedMySql } from "../components/mysql";
 import { clusterTarget, storageClassChoice } from "../clusters";
 import { readStackConfig } from "./config";
-import { checkDataStaysUsable, checkExpansionAllowed, checkVolumeChange, deployedVolumes } from "./volumes";
+import { checkDataStaysUsable, checkExpansionAllowed, checkVolumeChange, deployedVolumes, readStorageClass } from "./volumes";
 
 /**
  * The whole program: read the stack's config, provision or target its cluster, deploy
@@ -20,6 +20,12 @@ export async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
     const grows = checkVolumeChange(config, storageClass, deployed);
 
     const target = clusterTarget(config);
+    // A class the stack does not create must exist, or the claims wait for ever: read through
+    // the provider before anything that could change is registered (eks makes its cluster and
+    // its class; checkStorageClass false skips the read, for credentials that may not make it).
+    if (config.cluster !== "eks" && !storageClass.created && config.checkStorageClass) {
+        await readStorageClass(storageClass, target.provider);
+    }
     if (grows) {
         await checkExpansionAllowed(config, storageClass, deployed, target.provider);
     }

@@ -115,3 +115,21 @@ export async function checkExpansionAllowed(
         );
     }
 }
+
+/**
+ * Reads the StorageClass the data volumes use, through the target's provider, and waits for
+ * the read: call it for a class the stack does not create (minikube; linstor with
+ * `storageClass`), after the provider and before anything else is registered. A class the
+ * cluster lacks fails the read, and the engine stops the run there, before any change, in
+ * `pulumi preview` and `pulumi up --skip-preview` alike, naming the key (the read's name) and
+ * the class: `kubernetes:storage.k8s.io/v1:StorageClass (replicated-mysql:storageClass): error:
+ * resource 'fast-ssd' does not exist`. Without it every data claim stays Pending until `up`'s
+ * wait for the StatefulSet runs out. A read changes nothing on the cluster (the state records
+ * it as a read). Credentials that may not read cluster-scoped StorageClasses fail it as well
+ * ("forbidden"), which is what the `checkStorageClass: false` opt-out is for.
+ */
+export async function readStorageClass(storageClass: StorageClassChoice, provider: k8s.Provider): Promise<void> {
+    const live = k8s.storage.v1.StorageClass.get(`${PROJECT}:storageClass`, storageClass.name, { provider });
+    // The SDK's own resolution of an Output, as in checkExpansionAllowed: it settles in preview too.
+    await (live.metadata as unknown as { promise(): Promise<unknown> }).promise();
+}

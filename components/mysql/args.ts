@@ -326,6 +326,19 @@ export function passwordRule(arg: PasswordArg): string {
     return `${length}, without white space, quotes or backslashes`;
 }
 
+/**
+ * "a 5-character", "an 8-character", "an 11-character": a length as an English noun phrase,
+ * with the article the spoken number takes (eight, eleven, eighteen, eighty… start with a
+ * vowel sound). For messages that give a password's length instead of the password.
+ */
+export function characterCount(length: number): string {
+    const digits = String(length);
+    // The leading group of three digits is what is said first: 11 000 is "eleven thousand".
+    const lead = digits.slice(0, digits.length % 3 || 3);
+    const vowelSound = lead.startsWith("8") || lead === "11" || lead === "18";
+    return `${vowelSound ? "an" : "a"} ${digits}-character`;
+}
+
 /** Why a known password for `arg` is refused, or undefined when it is acceptable. */
 export function passwordProblem(arg: PasswordArg, password: string): string | undefined {
     if (password.length < MIN_PASSWORD_LENGTH) {
@@ -400,7 +413,7 @@ export function resolveArgs(name: string, args: ReplicatedMySqlArgs = {}): Resol
         const password = args[arg];
         if (typeof password === "string") {
             const problem = passwordProblem(arg, password);
-            if (problem) problems.push(`${problem} (got a ${password.length}-character value)`);
+            if (problem) problems.push(`${problem} (got ${characterCount(password.length)} value)`);
         }
     }
     const retention = { whenDeleted: "Retain", whenScaled: "Retain", ...args.volumeRetention };

@@ -4,8 +4,12 @@ import { at, isUnknown } from "../lib/values";
 
 const name = "mysql-storage-class-allowed";
 
-/** The classes the shipped stacks use: minikube, LINSTOR, EKS (gp2 and gp3). */
-export const shippedStorageClasses = ["standard", "linstor-csi-lvm-thin-r1", "mysql-gp2", "mysql-gp3"];
+/**
+ * The classes the shipped stacks use: minikube, LINSTOR, EKS (gp2 and gp3), and the local node
+ * that `npm run local:up` starts (Pulumi.local.yaml), so that one command,
+ * `pulumi up --policy-pack policy`, serves every stack file.
+ */
+export const shippedStorageClasses = ["standard", "linstor-csi-lvm-thin-r1", "mysql-gp2", "mysql-gp3", "local-node"];
 
 const config = new PolicyConfig(name, {
     allowedStorageClasses: stringList(

@@ -15,6 +15,8 @@ export interface RecordedResource {
     /** Provider reference (`urn::id`) the resource was registered with, if any. */
     provider?: string;
     custom: boolean;
+    /** A read of an existing object (`Resource.get`, a StackReference), not a registration. */
+    read: boolean;
 }
 
 /** Removes Pulumi's secret wrappers, noting where they were. */
@@ -97,13 +99,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             secretPaths,
             provider: args.provider,
             custom: args.custom ?? true,
+            read: false,
         });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args) } };
     }
 
     private read(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
         const id = args.id as string;
-        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, secretPaths: [], provider: args.provider, custom: true });
+        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, secretPaths: [], provider: args.provider, custom: true, read: true });
         const state = this.existing.get(`${args.type}::${id}`);
         if (state) {
             return { id, state };

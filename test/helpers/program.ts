@@ -30,22 +30,35 @@ export interface ProgramRun {
     secretOutputs: string[];
 }
 
+/**
+ * What the clusters of the stack files hold before the program runs, for runProgram: the
+ * StorageClasses the program uses there without creating them (minikube's `standard`, the
+ * local node's `local-node`), which it reads before anything else.
+ */
+export const CLUSTER_STORAGE_CLASSES: Record<string, Record<string, any>> = {
+    "kubernetes:storage.k8s.io/v1:StorageClass::standard": { metadata: { name: "standard" }, provisioner: "k8s.io/minikube-hostpath" },
+    "kubernetes:storage.k8s.io/v1:StorageClass::local-node": { metadata: { name: "local-node" }, provisioner: "kubernetes.io/no-provisioner" },
+};
+
 /** The key under which `existing` holds this stack's last deployment, for runProgram. */
 export const LAST_DEPLOYMENT = `${STACK_REFERENCE}::${ORGANIZATION}/replicated-mysql/program`;
 
 /**
  * Runs the real program (index.ts) under Pulumi mocks with the given config
  * (`replicated-mysql:*`, `aws:*`, `pulumi:*` keys) and returns what it registered and
- * exported. `existing` holds what the program may read (see RecordingMocks.existing), such
- * as the stack's last deployment under LAST_DEPLOYMENT: `{ outputs: { storageSize: "10Gi" } }`.
+ * exported. `existing` holds what the program may read (see RecordingMocks.existing) beside
+ * CLUSTER_STORAGE_CLASSES, such as the stack's last deployment under LAST_DEPLOYMENT:
+ * `{ outputs: { storageSize: "10Gi" } }`; a key given `undefined` does not exist.
  */
 export async function runProgram(
     config: Record<string, string>,
     secretKeys: string[] = [],
-    existing: Record<string, Record<string, any>> = {},
+    existing: Record<string, Record<string, any> | undefined> = {},
 ): Promise<ProgramRun> {
     await useMocks("program");
-    for (const [key, state] of Object.entries(existing)) mocks.existing.set(key, state);
+    for (const [key, state] of Object.entries({ ...CLUSTER_STORAGE_CLASSES, ...existing })) {
+        if (state !== undefined) mocks.existing.set(key, state);
+    }
     pulumi.runtime.setAllConfig(config, secretKeys);
     // index.ts exports the program's main function; it reads the config on each call.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -12,7 +12,7 @@ const withClass = (storageClassName: unknown) => {
 
 describe("policy mysql-storage-class-allowed", () => {
     it("passes every class the shipped stacks use", async () => {
-        for (const name of ["standard", "linstor-csi-lvm-thin-r1", "mysql-gp2", "mysql-gp3"]) {
+        for (const name of ["standard", "linstor-csi-lvm-thin-r1", "mysql-gp2", "mysql-gp3", "local-node"]) {
             assert.deepStrictEqual(await run(withClass(name)), [], name);
         }
     });
@@ -22,14 +22,14 @@ describe("policy mysql-storage-class-allowed", () => {
         delete sts.spec.volumeClaimTemplates[0].spec.storageClassName;
         assert.deepStrictEqual(await run(sts), [
             'StatefulSet "mysql": spec.volumeClaimTemplates[0] ("data").spec.storageClassName is not set, so the claim gets the cluster\'s default class or none; ' +
-            "set it to one of: standard, linstor-csi-lvm-thin-r1, mysql-gp2, mysql-gp3.",
+            "set it to one of: standard, linstor-csi-lvm-thin-r1, mysql-gp2, mysql-gp3, local-node.",
         ]);
     });
 
     it("reports a class outside the allow-list", async () => {
         assert.deepStrictEqual(await run(withClass("gp2")), [
             'StatefulSet "mysql": spec.volumeClaimTemplates[0] ("data").spec.storageClassName is "gp2", which is not an allowed storage class; ' +
-            "use one of: standard, linstor-csi-lvm-thin-r1, mysql-gp2, mysql-gp3 (or add it to allowedStorageClasses in the policy pack config).",
+            "use one of: standard, linstor-csi-lvm-thin-r1, mysql-gp2, mysql-gp3, local-node (or add it to allowedStorageClasses in the policy pack config).",
         ]);
     });
 

@@ -61,7 +61,7 @@ describe("policy pack over the analyzer gRPC protocol (a real process, started l
         assert.strictEqual(policies.get("mysql-storage-class-allowed")?.getEnforcementlevel(), EnforcementLevel.MANDATORY);
         assert.strictEqual(policies.get("mysql-resource-requests")?.getEnforcementlevel(), EnforcementLevel.ADVISORY);
         const schema = policies.get("mysql-storage-class-allowed")?.getConfigschema()?.getProperties()?.toJavaScript() as any;
-        assert.deepStrictEqual(schema.allowedStorageClasses.default, ["standard", "linstor-csi-lvm-thin-r1", "mysql-gp2", "mysql-gp3"]);
+        assert.deepStrictEqual(schema.allowedStorageClasses.default, ["standard", "linstor-csi-lvm-thin-r1", "mysql-gp2", "mysql-gp3", "local-node"]);
         assert.strictEqual(schema.allowedStorageClasses.type, "array");
     });
 

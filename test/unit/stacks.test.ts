@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { CONFIG_DEFAULTS, OPTIONAL_CONFIG_KEYS } from "../../stack/config";
@@ -19,8 +20,14 @@ const T = {
     randomPassword: "random:index/randomPassword:RandomPassword",
 };
 
+/** The resources of `type` the run registered (reads of existing objects aside). */
 function only(run: ProgramRun, type: string): RecordedResource[] {
-    return run.resources.filter((r) => r.type === type);
+    return run.resources.filter((r) => r.type === type && !r.read);
+}
+
+/** The objects of `type` the run read (`Resource.get`, a StackReference). */
+function reads(run: ProgramRun, type: string): RecordedResource[] {
+    return run.resources.filter((r) => r.type === type && r.read);
 }
 
 function claimOf(run: ProgramRun): { storageClassName?: string; resources: { requests: { storage: string } } } {
@@ -44,6 +51,10 @@ const EXPECTED_OUTPUTS = [
     "storageClass",
     "storageSize",
 ];
+
+/** A kubeconfig file that exists, as local:up's generated one does (its contents are not read). */
+const KUBECONFIG_FILE = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "replicated-mysql-unit-")), "kubeconfig");
+fs.writeFileSync(KUBECONFIG_FILE, "apiVersion: v1\nkind: Config\n");
 
 describe("the program, run per stack file", () => {
     const runs = {} as Record<StackName, ProgramRun>;
@@ -112,13 +123,13 @@ describe("the program, run per stack file", () => {
     it("local (Pulumi.local.yaml, as local:up completes it): the node's class, its images, 200m per server", async () => {
         const config = stackConfig("local" as StackName);
         Object.assign(config, {
-            "replicated-mysql:kubeconfig": "/tmp/local/kubeconfig",
+            "replicated-mysql:kubeconfig": KUBECONFIG_FILE,
             "replicated-mysql:image": "localhost/replicated-mysql/mysql:9.7.4-debian",
             "replicated-mysql:metricsImage": "localhost/replicated-mysql/mysqld-exporter:v0.19.0",
         });
         const run = await runProgram(config);
         const [provider] = only(run, T.k8sProvider);
-        assert.strictEqual(provider.inputs.kubeconfig, "/tmp/local/kubeconfig");
+        assert.strictEqual(provider.inputs.kubeconfig, KUBECONFIG_FILE, "the path, which the provider reads");
         assert.strictEqual(claimOf(run).storageClassName, "local-node");
         const [sts] = only(run, T.statefulSet);
         const pod = sts.inputs.spec.template.spec;
@@ -216,7 +227,9 @@ describe("the program with other settings", () => {
     it("linstor with an existing class creates no class and uses the named one", async () => {
         const config: Record<string, string> = { ...stackConfig("linstor"), "replicated-mysql:storageClass": "piraeus-ssd" };
         delete config["replicated-mysql:linstorStoragePool"];
-        const run = await runProgram(config);
+        const run = await runProgram(config, [], {
+            [`${T.storageClass}::piraeus-ssd`]: { metadata: { name: "piraeus-ssd" }, provisioner: "linstor.csi.linbit.com" },
+        });
         assert.deepStrictEqual(only(run, T.storageClass), []);
         assert.strictEqual(claimOf(run).storageClassName, "piraeus-ssd");
     });
@@ -275,6 +288,21 @@ describe("the program with other settings", () => {
         assert.ok(secret.secretPaths.some((p) => p.startsWith("stringData")), "the passwords stay secret");
     });
 
+    it("hands a kubeconfig's inline contents (YAML or JSON) to the provider as they are", async () => {
+        const contents = [
+            "apiVersion: v1\nkind: Config\nclusters: []\n",
+            '{"apiVersion":"v1","kind":"Config","clusters":[]}',
+            "apiVersion: v1",
+        ];
+        for (const kubeconfig of contents) {
+            for (const stack of ["dev", "linstor"] as const) {
+                const run = await runProgram({ ...stackConfig(stack), "replicated-mysql:kubeconfig": kubeconfig });
+                const [provider] = only(run, T.k8sProvider);
+                assert.strictEqual(provider.inputs.kubeconfig, kubeconfig);
+            }
+        }
+    });
+
     it("can deploy into a namespace that already exists", async () => {
         const run = await runProgram({
             ...stackConfig("dev"),
@@ -313,6 +341,7 @@ describe("the program with other settings", () => {
 });
 
 describe("bad stack config", () => {
+    const KUBECONFIG_RULE = "a path to a readable kubeconfig file, or the contents of a kubeconfig";
     const SIZE = 'a Kubernetes quantity from "1Gi" to "64Ti", such as "10Gi" or "500Gi"';
     const cases: Array<[string, StackName, Record<string, string | undefined>, string]> = [
         ["an unknown cluster", "dev", { cluster: "gke" }, 'replicated-mysql:cluster is "gke"; allowed: minikube, linstor, eks'],
@@ -422,6 +451,33 @@ describe("bad stack config", () => {
                 "creates and owns, not default or kube-* (set createNamespace false to deploy into a namespace that exists)",
         ],
         ["an empty context", "dev", { context: "" }, 'replicated-mysql:context is ""; allowed: the name of a context of the kubeconfig'],
+        // Read by the provider as a kubeconfig's contents before, and refused with a parse error
+        // naming neither the key nor the path.
+        [
+            "a kubeconfig path that names no file",
+            "dev",
+            { kubeconfig: "/nonexistent/kubeconfig" },
+            `replicated-mysql:kubeconfig is "/nonexistent/kubeconfig"; allowed: ${KUBECONFIG_RULE} (no file at /nonexistent/kubeconfig)`,
+        ],
+        [
+            "a kubeconfig path under ~ that names no file, with the path the provider would read",
+            "linstor",
+            { kubeconfig: "~/.kube/no-such-linstor-config" },
+            `replicated-mysql:kubeconfig is "~/.kube/no-such-linstor-config"; allowed: ${KUBECONFIG_RULE} ` +
+                `(no file at ${path.join(os.userInfo().homedir, ".kube/no-such-linstor-config")})`,
+        ],
+        [
+            "a relative kubeconfig path that names no file, with the path it resolves to",
+            "dev",
+            { kubeconfig: "kubeconfig.yaml" },
+            `replicated-mysql:kubeconfig is "kubeconfig.yaml"; allowed: ${KUBECONFIG_RULE} (no file at ${path.resolve("kubeconfig.yaml")})`,
+        ],
+        [
+            "a kubeconfig path that names a directory",
+            "dev",
+            { kubeconfig: os.tmpdir() },
+            `replicated-mysql:kubeconfig is ${JSON.stringify(os.tmpdir())}; allowed: ${KUBECONFIG_RULE} (${path.resolve(os.tmpdir())} is not a file)`,
+        ],
         // Silently ignored before.
         [
             "a misspelt key",
@@ -442,7 +498,7 @@ describe("bad stack config", () => {
             "dev",
             { colour: "blue" },
             "replicated-mysql:colour is not a key of this project; allowed: cluster, namespace, createNamespace, metrics, replicas, " +
-                "engine, storageSize, linstorPlacementCount, ebsVolumeType, eksInstanceType, eksNodeCount, eksKubernetesVersion, " +
+                "engine, storageSize, checkStorageClass, linstorPlacementCount, ebsVolumeType, eksInstanceType, eksNodeCount, eksKubernetesVersion, " +
                 "binlogRetentionSeconds, readinessCatchUpSeconds, storageClass, readyTimeoutSeconds, rootPassword, replicationPassword, backupPassword, metricsPassword, kubeconfig, " +
                 "context, linstorStoragePool, image, backupImage, metricsImage, cpuRequest",
         ],
@@ -472,15 +528,16 @@ describe("bad stack config", () => {
         });
     }
 
-    for (const [key, value, allowed] of [
-        ["rootPassword", "short", "at least 8 characters, without white space, quotes or backslashes"],
-        ["replicationPassword", "r".repeat(33), "8 to 32 characters, without white space, quotes or backslashes"],
-        ["backupPassword", "it's-a-secret", "at least 8 characters, without white space, quotes or backslashes"],
+    for (const [key, value, length, allowed] of [
+        ["rootPassword", "short", "a 5-character", "at least 8 characters, without white space, quotes or backslashes"],
+        ["replicationPassword", "r".repeat(33), "a 33-character", "8 to 32 characters, without white space, quotes or backslashes"],
+        ["backupPassword", "it's-a-secret", "a 13-character", "at least 8 characters, without white space, quotes or backslashes"],
+        ["metricsPassword", "hello world", "an 11-character", "at least 8 characters, without white space, quotes or backslashes"],
     ]) {
         it(`refuses a bad ${key} from config before registering anything, without printing it`, async () => {
             const config = { ...stackConfig("dev"), [`replicated-mysql:${key}`]: value };
             await assert.rejects(runProgram(config, [`replicated-mysql:${key}`]), {
-                message: `Invalid stack config: replicated-mysql:${key} is a ${value.length}-character secret; allowed: ${allowed}`,
+                message: `Invalid stack config: replicated-mysql:${key} is ${length} secret; allowed: ${allowed}`,
             });
             await mocks.settle();
             assert.deepStrictEqual(mocks.resources, []);
@@ -517,14 +574,18 @@ describe("day-2 volume changes, checked against the last deployment", () => {
         only(run, "kubernetes:core/v1:PersistentVolumeClaim").map((c) => `${c.inputs.metadata.name}=${c.inputs.spec.resources.requests.storage}`);
     /** Kubernetes objects the run would create or change (a read changes nothing). */
     const changes = () =>
-        mocks.resources.filter((r) => r.type.startsWith("kubernetes:") && !(r.type === STORAGE_CLASS && r.name === "expanded-storage-class"));
+        mocks.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read);
 
     it("reads the stack's own last outputs, and exports the size for the next run", async () => {
         const run = await runProgram(stackConfig("dev"), [], deployedWith({ storageSize: "10Gi", storageClass: "standard" }));
-        const [reference] = only(run, STACK_REFERENCE);
+        const [reference] = reads(run, STACK_REFERENCE);
         assert.strictEqual(reference.inputs.name, "organization/replicated-mysql/program");
         assert.strictEqual(run.outputs.storageSize, "10Gi");
-        assert.deepStrictEqual(only(run, STORAGE_CLASS), [], "an unchanged size reads no class");
+        assert.deepStrictEqual(
+            reads(run, STORAGE_CLASS).map((r) => r.name),
+            ["replicated-mysql:storageClass"],
+            "an unchanged size reads the class once, to know it exists, not whether it expands",
+        );
     });
 
     it("refuses a smaller storageSize before any Kubernetes object, naming the key and why", async () => {
@@ -546,8 +607,8 @@ describe("day-2 volume changes, checked against the last deployment", () => {
         });
         assert.deepStrictEqual(claimSizes(run), ["data-mysql-0=20Gi", "data-mysql-1=20Gi", "data-mysql-2=20Gi", "data-mysql-3=20Gi"]);
         assert.strictEqual(run.outputs.storageSize, "20Gi");
-        const [read] = only(run, STORAGE_CLASS);
-        assert.strictEqual(read.name, "expanded-storage-class", "the class was read, not created");
+        assert.deepStrictEqual(only(run, STORAGE_CLASS), [], "the class was read, not created");
+        assert.deepStrictEqual(reads(run, STORAGE_CLASS).map((r) => r.name), ["replicated-mysql:storageClass", "expanded-storage-class"]);
     });
 
     it("refuses growth on an existing class that does not allow expansion, before any Kubernetes object", async () => {
@@ -590,6 +651,78 @@ describe("day-2 volume changes, checked against the last deployment", () => {
         });
         await mocks.settle();
         assert.deepStrictEqual(mocks.resources.map((r) => r.type), [STACK_REFERENCE]);
+    });
+});
+
+describe("a StorageClass the stack does not create must exist on the cluster", () => {
+    const classKey = (name: string) => `${T.storageClass}::${name}`;
+    /** Kubernetes objects the run registered, reads aside. */
+    const kubernetesObjects = () => mocks.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read);
+
+    const refusals: [string, StackName, Record<string, string | undefined>, string, string][] = [
+        ["a named class the minikube cluster lacks", "dev", { storageClass: "fast-ssd" }, "fast-ssd", "minikube"],
+        ["the minikube target's default class, when the cluster lacks it", "dev", { storageClass: undefined }, "standard", "minikube"],
+        ["a named class the LINSTOR cluster lacks", "linstor", { storageClass: "piraeus-ssd", linstorStoragePool: undefined }, "piraeus-ssd", "linstor"],
+    ];
+    for (const [what, stack, changes, name, provider] of refusals) {
+        it(`stops on ${what}: the read named after the key fails, before any Kubernetes object`, async () => {
+            const config = stackConfig(stack);
+            for (const [key, value] of Object.entries(changes)) {
+                if (value === undefined) delete config[`replicated-mysql:${key}`];
+                else config[`replicated-mysql:${key}`] = value;
+            }
+            // The engine fails the read itself ("resource 'fast-ssd' does not exist") and stops the
+            // run there; under mocks the read's failure reaches the program.
+            await assert.rejects(
+                runProgram(config, [], { [classKey("standard")]: undefined }),
+                new RegExp(`failed to read resource #${name} 'replicated-mysql:storageClass' \\[${T.storageClass}\\]: .*"${name}" does not exist`),
+            );
+            await mocks.settle();
+            assert.deepStrictEqual(kubernetesObjects(), []);
+            // Read by id only: no inputs the engine could diff or the provider could apply.
+            assert.deepStrictEqual(
+                mocks.resources.filter((r) => r.type === T.storageClass).map((r) => [r.name, r.read, providerName(r.provider)]),
+                [["replicated-mysql:storageClass", true, provider]],
+            );
+        });
+    }
+
+    it("reads the class the cluster has, through the target's provider, before the database", async () => {
+        const run = await runProgram(stackConfig("dev"));
+        assert.strictEqual(claimOf(run).storageClassName, "standard");
+        const order = run.resources.map((r) => `${r.type} ${r.name}`);
+        const readAt = order.indexOf(`${T.storageClass} replicated-mysql:storageClass`);
+        assert.ok(readAt >= 0, "the class was read");
+        assert.ok(
+            run.resources.slice(0, readAt).every((r) => !r.type.startsWith("kubernetes:")),
+            `nothing of the cluster's is registered before the read: ${order.slice(0, readAt).join(", ")}`,
+        );
+    });
+
+    it("reads nothing where the stack creates the class (linstor's own, eks)", async () => {
+        for (const stack of ["linstor", "eks"] as const) {
+            const run = await runProgram(stackConfig(stack), [], { [classKey("standard")]: undefined });
+            assert.strictEqual(only(run, T.statefulSet).length, 1);
+            assert.deepStrictEqual(reads(run, T.storageClass), [], stack);
+        }
+    });
+
+    it("with checkStorageClass false (credentials that may not read StorageClasses), reads nothing and deploys", async () => {
+        const run = await runProgram(
+            { ...stackConfig("dev"), "replicated-mysql:storageClass": "fast-ssd", "replicated-mysql:checkStorageClass": "false" },
+            [],
+            { [classKey("standard")]: undefined },
+        );
+        assert.deepStrictEqual(reads(run, T.storageClass), []);
+        assert.strictEqual(claimOf(run).storageClassName, "fast-ssd");
+    });
+
+    it("refuses a checkStorageClass that is not a boolean", async () => {
+        await assert.rejects(runProgram({ ...stackConfig("dev"), "replicated-mysql:checkStorageClass": "no" }), {
+            message: 'Invalid stack config: replicated-mysql:checkStorageClass is "no"; allowed: true or false',
+        });
+        await mocks.settle();
+        assert.deepStrictEqual(mocks.resources, []);
     });
 });
 
