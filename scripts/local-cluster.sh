@@ -18,8 +18,10 @@
 #   bash scripts/local-cluster.sh packages   (root) install the node's Debian packages when
 #                                        missing (containerd, runc, CNI plugins, iptables, ipset,
 #                                        nftables, umoci; no service started), nothing else
-#   bash scripts/local-cluster.sh status
-#   bash scripts/local-cluster.sh env    the variables a shell needs for kubectl and pulumi
+#   bash scripts/local-cluster.sh status     which of the cluster's processes run
+#   bash scripts/local-cluster.sh env    print the variables a shell needs for kubectl and pulumi
+#                                        (changes nothing; fails when up left no state)
+#   bash scripts/local-cluster.sh help   the usage, with each command
 # State (certificates, etcd data, containerd, kubelet, volumes, logs, PIDs, the Pulumi backend
 # and stack config) lives in $REPLICATED_MYSQL_LOCAL_DIR, default ~/.cache/replicated-mysql/local,
 # never in the repo. The e2e scripts source this file for the same functions on a throwaway
@@ -128,6 +130,20 @@ lc_wait() { # seconds description command...
 }
 
 lc_kubectl() { kubectl --kubeconfig "$LC_DIR/kubeconfig" "$@"; }
+
+# The bring-up figure of local:up, the e2e and the bench: seconds from StatefulSet STS's
+# creation to the last of its pods turning Ready, on the cluster's clock (1 s resolution).
+# Fails when the StatefulSet or a Ready pod is missing.
+lc_bringup_seconds() { # namespace [statefulset, default mysql]
+  local ns=$1 sts=${2:-mysql} created selector last_ready
+  created=$(lc_kubectl get statefulset "$sts" -n "$ns" -o jsonpath='{.metadata.creationTimestamp}') || return 1
+  selector=$(lc_kubectl get statefulset "$sts" -n "$ns" -o json |
+    jq -r '.spec.selector.matchLabels | to_entries | map("\(.key)=\(.value)") | join(",")') || return 1
+  last_ready=$(lc_kubectl get pods -n "$ns" -l "$selector" \
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].lastTransitionTime}{"\n"}{end}' | sort | tail -n 1)
+  [ -n "$created" ] && [ -n "$last_ready" ] || return 1
+  echo $(($(date -d "$last_ready" +%s) - $(date -d "$created" +%s)))
+}
 
 # Starts the control plane in DIR, then the nodes: `real` (default) the kubelet and its
 # companions (lc_node_start), `kwok` six simulated nodes in three zones; waits until nodes are
@@ -658,6 +674,12 @@ lc_pulumi_env() { # dir
   local dir=$1
   mkdir -p "$dir/pulumi-home" "$dir/backend"
   [ -s "$dir/passphrase" ] || (umask 077 && openssl rand -hex 24 >"$dir/passphrase")
+  lc_pulumi_vars "$dir"
+}
+
+# The same variables for DIR's existing backend and passphrase, creating nothing.
+lc_pulumi_vars() { # dir
+  local dir=$1
   export PULUMI_HOME="$dir/pulumi-home"
   export PULUMI_BACKEND_URL="file://$dir/backend"
   PULUMI_CONFIG_PASSPHRASE=$(cat "$dir/passphrase")
@@ -693,6 +715,29 @@ lc_set_passwords() {
   for key in rootPassword replicationPassword backupPassword metricsPassword; do
     pulumi config get "$key" >/dev/null 2>&1 || pulumi config set --secret "$key" "$(openssl rand -hex 16)"
   done
+}
+
+# The selected stack's config for a run on the node in DIR: its kubeconfig, the engine
+# REPLICATED_MYSQL_ENGINE names (if set), that engine's images, the passwords. Another engine
+# than the one the stack has deployed is refused first, with nothing changed: the program
+# refuses it too (stack/volumes.ts), but only after `engine` was set, which then failed every
+# later run until the config was mended by hand.
+lc_stack_config() { # dir
+  local dir=$1 engine deployed
+  if [ -n "${REPLICATED_MYSQL_ENGINE:-}" ]; then
+    deployed=$(pulumi stack output engine 2>/dev/null) || deployed=
+    if [ -n "$deployed" ] && [ "$deployed" != "$REPLICATED_MYSQL_ENGINE" ]; then
+      lc_log "refusing REPLICATED_MYSQL_ENGINE=$REPLICATED_MYSQL_ENGINE: the local stack runs $deployed, and $REPLICATED_MYSQL_ENGINE cannot start on its volumes' $deployed datadirs; its config is unchanged. To switch engines: 'npm run local:down' (it deletes the data), then 'REPLICATED_MYSQL_ENGINE=$REPLICATED_MYSQL_ENGINE npm run local:up'."
+      return 1
+    fi
+  fi
+  pulumi config set kubeconfig "$dir/kubeconfig"
+  [ -z "${REPLICATED_MYSQL_ENGINE:-}" ] || pulumi config set engine "$REPLICATED_MYSQL_ENGINE"
+  engine=$(pulumi config get engine)
+  pulumi config set image "$(lc_image_ref "$engine")"
+  if [ "$engine" = mariadb ]; then pulumi config set backupImage "$(lc_image_ref mariadb)"; else pulumi config rm backupImage >/dev/null 2>&1 || true; fi
+  pulumi config set metricsImage "$(lc_image_ref mysqld-exporter)"
+  lc_set_passwords
 }
 
 lc_toolchain() {
@@ -735,29 +780,45 @@ lc_pod_run() { # ns name image script [secret]
 }
 lc_pod_ended() { lc_kubectl get pod "$2" -n "$1" -o jsonpath='{.status.phase}' 2>/dev/null | grep -Eqx 'Succeeded|Failed'; }
 
-# The tutorial's check, from a client pod in namespace NS running IMAGE: write 'hello' on the
-# primary, read it back through the read Service, and SELECT @@server_id through it 20 times.
-# Prints what the client printed; fails unless hello came back and at least two server ids
-# answered. The root password reaches the pod from the Secret, never from a command line.
+# The tutorial's check, from a client pod in namespace NS running IMAGE: on the primary, the
+# tutorial's table and its 'hello' row (each made once: they stay, for the tutorial and the
+# e2e's replica checks) and a row of this run's own; that row read back through the read
+# Service, then deleted, so a repeated check proves a new write and leaves the table as it
+# was; then SELECT @@server_id through the read Service 20 times. Prints what the client
+# printed; fails unless this run's row came back and at least two server ids answered. The
+# root password reaches the pod from the Secret, never from a command line.
 lc_tutorial_check() { # namespace image [pod-name]
-  local ns=$1 image=$2 pod=${3:-mysql-client} out
-  # shellcheck disable=SC2016 # expanded by the client pod's shell
-  local script="$LC_POD_WAIT_OPEN"'
+  local ns=$1 image=$2 pod=${3:-mysql-client} out script
+  script=$LC_POD_WAIT_OPEN$'\n'$(cat <<'EOS'
 set -e
 wait_open mysql-0.mysql 3306 && wait_open mysql-read 3306
-mysql -h mysql-0.mysql -u root -e "CREATE DATABASE IF NOT EXISTS test; CREATE TABLE IF NOT EXISTS test.messages (message VARCHAR(250)); INSERT INTO test.messages VALUES ('"'hello'"');"
+row="hello from $HOSTNAME at $(date +%s%N)"
+mysql -h mysql-0.mysql -u root <<SQL
+CREATE DATABASE IF NOT EXISTS test;
+CREATE TABLE IF NOT EXISTS test.messages (message VARCHAR(250));
+INSERT INTO test.messages (message) SELECT 'hello' FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM test.messages WHERE message = 'hello');
+INSERT INTO test.messages (message) VALUES ('$row');
+SQL
 for i in $(seq 1 30); do
-  if mysql -h mysql-read -u root -N -e "SELECT message FROM test.messages" | grep -qx hello; then echo "read through mysql-read: hello"; break; fi
+  if mysql -h mysql-read -u root -N -e "SELECT message FROM test.messages" | grep -qxF "$row"; then echo "read through mysql-read: $row"; break; fi
   sleep 1
 done
-for i in $(seq 1 20); do mysql -h mysql-read -u root -N -e "SELECT @@server_id"; done | sort -n | uniq -c | while read -r n id; do echo "server_id $id ($n of 20 reads)"; done'
+mysql -h mysql-0.mysql -u root -e "DELETE FROM test.messages WHERE message = '$row'"
+for i in $(seq 1 20); do mysql -h mysql-read -u root -N -e "SELECT @@server_id"; done | sort -n | uniq -c | while read -r n id; do echo "server_id $id ($n of 20 reads)"; done
+EOS
+)
   out=$(lc_pod_run "$ns" "$pod" "$image" "$script" mysql-credentials)
   echo "$out"
-  grep -q '^read through mysql-read: hello$' <<<"$out" && [ "$(grep -c '^server_id ' <<<"$out")" -ge 2 ]
+  grep -q '^read through mysql-read: hello from ' <<<"$out" && [ "$(grep -c '^server_id ' <<<"$out")" -ge 2 ]
 }
 
 lc_up() {
   local dir project engine started=false
+  # Before anything is built or started: the engines the program and node-images.sh know.
+  case ${REPLICATED_MYSQL_ENGINE:-} in
+    "" | mysql | mariadb) ;;
+    *) lc_log "REPLICATED_MYSQL_ENGINE is '$REPLICATED_MYSQL_ENGINE'; allowed: mysql or mariadb (or unset: the stack's engine). Nothing was started."; exit 1 ;;
+  esac
   dir=$(lc_state_dir)
   lc_sudo_check || exit 1
   lc_log "1/5 building what is missing (toolchain: scripts/toolchain.sh; images: scripts/node-images.sh)"
@@ -790,16 +851,12 @@ lc_up() {
   # The stack's settings from the repository; the salt and secrets stay in this copy.
   [ -f Pulumi.local.yaml ] || cp "$LOCAL_CLUSTER_ROOT/Pulumi.local.yaml" Pulumi.local.yaml
   pulumi stack select --create local --non-interactive >/dev/null
-  pulumi config set kubeconfig "$dir/kubeconfig"
-  [ -z "${REPLICATED_MYSQL_ENGINE:-}" ] || pulumi config set engine "$REPLICATED_MYSQL_ENGINE"
+  lc_stack_config "$dir"
   engine=$(pulumi config get engine)
-  pulumi config set image "$(lc_image_ref "$engine")"
-  if [ "$engine" = mariadb ]; then pulumi config set backupImage "$(lc_image_ref mariadb)"; else pulumi config rm backupImage >/dev/null 2>&1 || true; fi
-  pulumi config set metricsImage "$(lc_image_ref mysqld-exporter)"
-  lc_set_passwords
   lc_log "3/5 pulumi up --policy-pack policy (stack local, engine $engine)"
-  pulumi up --yes --non-interactive --skip-preview --policy-pack "$LOCAL_CLUSTER_ROOT/policy" \
-    --policy-pack-config "$LOCAL_CLUSTER_ROOT/test/e2e/policy-config.json"
+  # The README's one command: the pack's defaults allow the node's class, local-node.
+  pulumi up --yes --non-interactive --skip-preview --policy-pack "$LOCAL_CLUSTER_ROOT/policy"
+  lc_log "bring-up: StatefulSet created -> last pod Ready in $(lc_bringup_seconds "$(pulumi config get namespace)" || echo '?') s (the bench's figure; target < 30 s)"
   lc_log "4/5 the tutorial's check: write on mysql-0.mysql, read through mysql-read, server ids"
   lc_tutorial_check "$(pulumi config get namespace)" "$(lc_image_ref "$engine")" || { lc_log "the tutorial's check failed"; exit 1; }
   $started && trap - EXIT
@@ -811,7 +868,7 @@ Next, in this shell:
   source <(bash scripts/local-cluster.sh env) && cd $project
   kubectl get statefulset,pods,pvc -n mysql -o wide
   kubectl exec -it mysql-0 -n mysql -c mysql -- mysql -uroot -p     (password: pulumi stack output rootPassword --show-secrets)
-  pulumi config set replicas 5 && pulumi up --policy-pack $LOCAL_CLUSTER_ROOT/policy --policy-pack-config $LOCAL_CLUSTER_ROOT/test/e2e/policy-config.json
+  pulumi config set replicas 5 && pulumi up --policy-pack $LOCAL_CLUSTER_ROOT/policy
   npm run local:down       (from the repository: stops the node and undoes every host change)
 EOT
   echo "KUBECONFIG=$dir/kubeconfig"
@@ -837,17 +894,44 @@ lc_status() {
   done
 }
 
-# The variables a shell needs to run pulumi and kubectl against the `up` cluster.
+# Prints the variables a shell needs to run pulumi and kubectl against the `up` cluster, and
+# only prints: nothing is built, installed or created (the tools and Node found as they are).
+# Fails, naming what is missing, when `up` has left no cluster state to point at.
 lc_env() {
-  local dir
+  local dir f missing tools node_bin
   dir=$(lc_state_dir)
-  lc_toolchain
-  lc_pulumi_env "$dir"
+  for f in kubeconfig passphrase backend; do [ -e "$dir/$f" ] || missing=${missing:+$missing, }$f; done
+  if [ -n "${missing:-}" ]; then
+    lc_log "nothing to print: no local cluster's state in $dir (no $missing); start one with 'npm run local:up'"
+    return 1
+  fi
+  node_bin=$(bash "$LOCAL_CLUSTER_ROOT/scripts/setup-node.sh" --check) || return 1
+  tools=$(bash "$LOCAL_CLUSTER_ROOT/scripts/toolchain.sh" --check) || return 1
+  export PATH="${tools:+$tools:}$node_bin:$PATH"
+  lc_pulumi_vars "$dir"
   printf 'export PATH=%q\n' "$PATH"
   printf 'export KUBECONFIG=%q\n' "$dir/kubeconfig"
   for v in PULUMI_HOME PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION PULUMI_SKIP_UPDATE_CHECK; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
+}
+
+lc_usage() {
+  cat <<EOT
+usage: bash scripts/local-cluster.sh COMMAND     (npm run local:up / local:down run up / down)
+  up        (root) build what is missing, start the control plane and one real node (unless
+            already running), pulumi up the program on it (stack local, Pulumi.local.yaml;
+            REPLICATED_MYSQL_ENGINE=mariadb for MariaDB), run the tutorial's check, print the
+            outputs; the last line is KUBECONFIG=<path>
+  down      (root) stop every process up started, undo every host change, delete the state
+  packages  (root) install the node's Debian packages when missing (containerd, runc, CNI
+            plugins, iptables, ipset, nftables, umoci); nothing else
+  status    say which of the cluster's processes run
+  env       print the variables for kubectl and pulumi on the up cluster; changes nothing:
+            source <(bash scripts/local-cluster.sh env)
+  help      print this text: each command and what it does
+State: $(lc_state_dir) (REPLICATED_MYSQL_LOCAL_DIR moves it)
+EOT
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
@@ -857,6 +941,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     packages) lc_sudo_check && lc_node_packages ;;
     status) lc_status ;;
     env) lc_env ;;
-    *) echo "usage: $0 up|down|packages|status|env" >&2; exit 2 ;;
+    help | -h | --help) lc_usage ;;
+    "") lc_usage >&2; exit 2 ;;
+    *) lc_log "unknown command '$1'"; lc_usage >&2; exit 2 ;;
   esac
 fi

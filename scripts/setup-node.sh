@@ -5,7 +5,16 @@
 # a cache outside the repository and reuse it on later runs.
 #
 # Usage: export PATH="$(bash scripts/setup-node.sh):$PATH"
+#        bash scripts/setup-node.sh --check   print the directory only if such a Node is
+#                                             already there; install nothing (else exit 1)
 set -euo pipefail
+
+CHECK_ONLY=false
+case "${1:-}" in
+  "") ;;
+  --check) CHECK_ONLY=true ;;
+  *) echo "setup-node: unknown argument '$1' (use --check or nothing)" >&2; exit 2 ;;
+esac
 
 NODE_VERSION="${NODE_VERSION:-26.10.0}"
 NODE_MAJOR="${NODE_VERSION%%.*}"
@@ -23,6 +32,10 @@ fi
 
 prefix="$CACHE_DIR/node-$NODE_VERSION"
 bin="$prefix/node_modules/node/bin"
+if [ ! -x "$bin/node" ] && $CHECK_ONLY; then
+  echo "setup-node: no Node $NODE_MAJOR or newer on PATH, nor in $prefix (bash scripts/setup-node.sh installs it)" >&2
+  exit 1
+fi
 if [ ! -x "$bin/node" ]; then
   command -v npm >/dev/null 2>&1 || { echo "setup-node: npm is needed to install Node $NODE_VERSION and was not found" >&2; exit 1; }
   mkdir -p "$prefix"

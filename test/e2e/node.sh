@@ -9,8 +9,8 @@
 #      primary's row: the server runs with our configuration only
 #   4. `kubectl delete pod` of the primary, then of a replica: each comes back Ready, data kept
 #   5. replicas 3 -> 5 (the new pods clone and hold the row) -> 3 (pods gone, claims stay)
-#   6. NetworkPolicy: a pod of another namespace cannot reach 3306 (but reaches the exporter,
-#      which the policy opens to every namespace); a client pod of the namespace reaches 3306;
+#   6. NetworkPolicy: a pod of another namespace cannot reach 3306 (but scrapes `mysql_up 1`
+#      from the exporter, which the policy opens to every namespace); a client pod of the namespace reaches 3306;
 #      (mariadb) that client cannot reach the clone port 3307
 #   7. an errant transaction (root writes on mysql-2): that pod leaves Ready, and its
 #      readiness failure, as Kubernetes records it, names the errant transactions
@@ -58,6 +58,13 @@ wait_open $3 ${5:-$4} || exit 1
 if timeout 5 bash -c '</dev/tcp/$3/$4' 2>/dev/null; then echo open; else echo closed; fi" | grep -E '^(open|closed)$'
 }
 reaches() { [ "$(tcp_probe "$@")" = open ]; }
+# Whether a scrape of HOST:9104/metrics from a new pod of NS (plain HTTP over bash's
+# /dev/tcp: the images carry no HTTP client) answers `mysql_up 1`.
+scrapes_mysql_up() { # ns image host
+  lc_pod_run "$1" "scrape-$RANDOM" "$2" "$LC_POD_WAIT_OPEN
+wait_open $3 9104 || exit 1
+exec 3<>/dev/tcp/$3/9104 && printf 'GET /metrics HTTP/1.0\r\nHost: $3\r\n\r\n' >&3 && timeout 20 cat <&3" | grep -qx 'mysql_up 1'
+}
 blocked() { [ "$(tcp_probe "$@")" = closed ]; }
 # Whether HOST holds the tutorial's row, as root from a client pod of NS.
 hello_on() { # ns image host
@@ -114,11 +121,9 @@ for engine in $ENGINES; do
   check "$engine: up --policy-pack policy succeeds, 3 pods from empty volumes to Ready in $took s (exit $rc; $log)" test $rc -eq 0
   [ $rc -eq 0 ] || { grep -m 3 'error:' "$log"; k get pods -n "$ns" -o wide; continue; }
   # The cluster's own clock: StatefulSet created -> the last of its pods Ready.
-  created=$(k get statefulset mysql -n "$ns" -o jsonpath='{.metadata.creationTimestamp}')
-  last_ready=$(k get pods -n "$ns" -l app=mysql -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].lastTransitionTime}{"\n"}{end}' | sort | tail -n 1)
-  pods_ready=$(($(date -d "$last_ready" +%s) - $(date -d "$created" +%s)))
+  pods_ready=$(lc_bringup_seconds "$ns") || pods_ready=null
   echo "e2e-node: $engine: StatefulSet created -> 3 pods Ready: $pods_ready s (pulumi up in all: $took s)"
-  if [ -n "${E2E_BRINGUP_OUT:-}" ]; then
+  if [ -n "${E2E_BRINGUP_OUT:-}" ] && [ "$pods_ready" != null ]; then
     jq -cn --arg engine "$engine" --argjson ready "$pods_ready" --argjson up "$took" \
       --arg when "$(date -u +%FT%TZ)" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
       '{engine: $engine, podsReadySeconds: $ready, pulumiUpSeconds: $up, measured: $when, loadAverage: $load}' >>"$E2E_BRINGUP_OUT"
@@ -168,8 +173,8 @@ for engine in $ENGINES; do
 
   # 6. NetworkPolicy
   primary_ip=$(k get pod mysql-0 -n "$ns" -o jsonpath='{.status.podIP}')
-  check "$engine: a pod of another namespace reaches the exporter port 9104 of mysql-0 ($primary_ip)" \
-    reaches e2e-outsider "$image" "$primary_ip" 9104
+  check "$engine: a pod of another namespace scrapes the exporter on mysql-0 ($primary_ip:9104): mysql_up 1" \
+    scrapes_mysql_up e2e-outsider "$image" "$primary_ip"
   check "$engine: ... but not 3306 (the NetworkPolicy)" blocked e2e-outsider "$image" "$primary_ip" 3306 9104
   check "$engine: a client pod of namespace $ns reaches 3306 of mysql-0" reaches "$ns" "$image" mysql-0.mysql 3306
   if [ "$engine" = mariadb ]; then

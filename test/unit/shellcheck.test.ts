@@ -1,4 +1,4 @@
-/** Every pod script (and the data-plane setup script) passes shellcheck with no finding. */
+/** Every shell script (the pod scripts, scripts/, the e2e scripts) passes shellcheck with no finding. */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -6,10 +6,12 @@ import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SCRIPTS = path.join(ROOT, "components/mysql/scripts");
-const FILES = [
-    ...fs.readdirSync(SCRIPTS).filter((f) => f.endsWith(".sh")).map((f) => path.join(SCRIPTS, f)),
-    path.join(ROOT, "scripts/setup-dataplane.sh"),
-];
+const shellScripts = (dir: string) =>
+    fs
+        .readdirSync(path.join(ROOT, dir))
+        .filter((f) => f.endsWith(".sh"))
+        .map((f) => path.join(ROOT, dir, f));
+const FILES = [...shellScripts("components/mysql/scripts"), ...shellScripts("scripts"), ...shellScripts("test/e2e")];
 
 describe("shellcheck", function () {
     before(function () {
@@ -19,9 +21,12 @@ describe("shellcheck", function () {
         }
     });
 
-    it("finds the pod scripts", function () {
+    it("finds the pod scripts and the scripts of scripts/ and test/e2e/", function () {
         for (const script of ["lib.sh", "engine-mysql.sh", "engine-mariadb.sh", "init-config.sh", "clone-from-peer.sh", "run-mysqld.sh", "serve-backups.sh", "probe.sh"]) {
             assert.ok(FILES.includes(path.join(SCRIPTS, script)), `${script} is missing`);
+        }
+        for (const script of ["scripts/local-cluster.sh", "scripts/setup-dataplane.sh", "scripts/setup-node.sh", "scripts/toolchain.sh", "test/e2e/node.sh"]) {
+            assert.ok(FILES.includes(path.join(ROOT, script)), `${script} is missing`);
         }
     });
 
