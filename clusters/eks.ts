@@ -31,7 +31,7 @@ export function eksTarget(config: StackConfig): ClusterTarget {
 
     const zones = aws.getAvailabilityZonesOutput({ state: "available" }, onAws).names.apply((names) => {
         if (names.length < ZONE_COUNT) {
-            throw new Error(
+            throw new pulumi.RunError(
                 `aws:region ${config.eks.region} has ${names.length} available zones; the eks stack needs ${ZONE_COUNT}`,
             );
         }

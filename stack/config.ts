@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
 import {
     BINLOG_RETENTION_RULE,
     DEFAULT_BINLOG_RETENTION_SECONDS,
@@ -195,6 +196,48 @@ export function kubeconfigPathProblem(value: string): string | undefined {
     }
 }
 
+/**
+ * Why a kubeconfig's text cannot give the provider a cluster, or undefined when it can: it must
+ * parse as YAML (JSON is YAML) into a mapping whose `contexts` list holds the context the stack
+ * uses, `context` when given, else the file's `current-context`. The provider would otherwise
+ * fail later, with a parse or "context does not exist" error that names neither the key nor the
+ * file. `blame` says which stack key the problem belongs to. Never quotes the text, which may
+ * hold credentials. Parsed with js-yaml, the YAML library the Pulumi SDK itself uses.
+ */
+export function kubeconfigContentProblem(
+    text: string,
+    context: string | undefined,
+): { blame: "kubeconfig" | "context"; problem: string } | undefined {
+    let doc: unknown;
+    try {
+        doc = yaml.load(text);
+    } catch (e) {
+        const reason = e instanceof yaml.YAMLException ? e.reason : (e as Error).message;
+        const line = e instanceof yaml.YAMLException ? ` at line ${e.mark.line + 1}` : "";
+        return { blame: "kubeconfig", problem: `is not YAML (${reason}${line})` };
+    }
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+        return { blame: "kubeconfig", problem: "is not a kubeconfig (not a YAML mapping)" };
+    }
+    const fields = doc as Record<string, unknown>;
+    const contexts = Array.isArray(fields.contexts)
+        ? fields.contexts.map((c) => (typeof c === "object" && c !== null ? (c as { name?: unknown }).name : undefined))
+        : [];
+    const names = contexts.filter((n): n is string => typeof n === "string");
+    if (names.length === 0) return { blame: "kubeconfig", problem: "is not a kubeconfig with a context (no contexts)" };
+    const listed = `its contexts: ${names.join(", ")}`;
+    if (context !== undefined) {
+        return names.includes(context) ? undefined : { blame: "context", problem: listed };
+    }
+    const current = fields["current-context"];
+    if (typeof current !== "string" || current === "") {
+        return { blame: "kubeconfig", problem: `names no current-context, and ${PROJECT}:context is not set (${listed})` };
+    }
+    return names.includes(current)
+        ? undefined
+        : { blame: "kubeconfig", problem: `names current-context "${current}", which it does not hold (${listed})` };
+}
+
 /** Levenshtein distance: how many one-character edits turn `a` into `b`. */
 export function editDistance(a: string, b: string): number {
     let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -304,10 +347,26 @@ export function readStackConfig(): StackConfig {
     };
     // Only the targets on an existing cluster read it (eks builds its provider from the new
     // cluster). A value that is no kubeconfig's contents is a path, and must name a file.
-    const { kubeconfig } = existing;
-    if (cluster !== "eks" && kubeconfig !== undefined && kubeconfig.trim() !== "" && !isKubeconfigContent(kubeconfig)) {
-        const problem = kubeconfigPathProblem(kubeconfig);
-        if (problem) bad("kubeconfig", kubeconfig, `${KUBECONFIG_RULE} (${problem})`);
+    // Its text must then hold the context the stack uses (the ambient kubeconfig is the
+    // provider's to find, and is not read here).
+    const { kubeconfig, context } = existing;
+    if (cluster !== "eks" && kubeconfig !== undefined && kubeconfig.trim() !== "" && context?.trim() !== "") {
+        const inline = isKubeconfigContent(kubeconfig);
+        const pathProblem = inline ? undefined : kubeconfigPathProblem(kubeconfig);
+        if (pathProblem) {
+            bad("kubeconfig", kubeconfig, `${KUBECONFIG_RULE} (${pathProblem})`);
+        } else {
+            const file = inline ? undefined : kubeconfigFile(kubeconfig);
+            const found = kubeconfigContentProblem(file ? fs.readFileSync(file, "utf8") : kubeconfig, context);
+            if (found?.blame === "context") {
+                bad("context", context as string, `the name of a context of the kubeconfig (${found.problem})`);
+            } else if (found && file) {
+                bad("kubeconfig", kubeconfig, `${KUBECONFIG_RULE} (${file} ${found.problem})`);
+            } else if (found) {
+                // Inline contents may hold credentials: described, never quoted.
+                problems.push(`${PROJECT}:kubeconfig (inline contents, not shown) ${found.problem}; allowed: ${KUBECONFIG_RULE}`);
+            }
+        }
     }
     const linstor = {
         storagePool: nonEmpty("linstorStoragePool", "the name of a LINSTOR storage pool"),
@@ -366,7 +425,9 @@ export function readStackConfig(): StackConfig {
         passwords[key] = pulumi.secret(raw);
     }
     if (problems.length > 0) {
-        throw new Error(`Invalid stack config: ${problems.join("; ")}`);
+        // RunError: `pulumi up` prints the message alone, without the "unhandled exception"
+        // wrapper and the stack trace it gives any other Error.
+        throw new pulumi.RunError(`Invalid stack config: ${problems.join("; ")}`);
     }
     return {
         cluster,

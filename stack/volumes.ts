@@ -38,7 +38,7 @@ export async function deployedVolumes(): Promise<DeployedVolumes> {
 }
 
 function refuse(problem: string): never {
-    throw new Error(`Invalid stack config: ${problem}`);
+    throw new pulumi.RunError(`Invalid stack config: ${problem}`);
 }
 
 /**

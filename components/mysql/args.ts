@@ -245,8 +245,12 @@ const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const STORAGE_QUANTITY = /^(\d+(\.\d+)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const RETENTION = ["Retain", "Delete"];
 
-/** Raised for arguments that cannot work; its message names every bad argument. */
-export class InvalidArgsError extends Error {
+/**
+ * Raised for arguments that cannot work; its message names every bad argument. A
+ * `pulumi.RunError`, so `pulumi up` prints the message alone (no stack trace, no "unhandled
+ * exception" wrapper: the Node.js SDK's run.ts).
+ */
+export class InvalidArgsError extends pulumi.RunError {
     constructor(readonly problems: string[], subject: string) {
         super(`${subject}: ${problems.join("; ")}`);
         this.name = "InvalidArgsError";

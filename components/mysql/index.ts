@@ -90,7 +90,7 @@ export class ReplicatedMySql extends pulumi.ComponentResource {
             return pulumi.secret(
                 pulumi.output(given).apply((value) => {
                     const problem = passwordProblem(arg, value ?? "");
-                    if (problem) throw new Error(`ReplicatedMySql "${name}" has invalid args: ${problem}`);
+                    if (problem) throw new pulumi.RunError(`ReplicatedMySql "${name}" has invalid args: ${problem}`);
                     return value;
                 }),
             );

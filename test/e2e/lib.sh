@@ -27,6 +27,7 @@ check() { # description command...
   local what=$1; shift
   if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
+lacks() { ! grep -qE "$1" "$2"; } # extended-regex file: no line of FILE matches
 finish() {
   echo "$E2E_NAME: $passed passed, $failed failed"
   [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
@@ -73,4 +74,26 @@ export async function runProgram(
     }
     await mocks.settle();
     return { resources: [...mocks.resources], outputs, secretOutputs };
+}
+
+/** A kubeconfig of two contexts, the current one named as local:up's generated file names it. */
+export const KUBECONFIG_TEXT = [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters: [{name: local, cluster: {server: 'https://127.0.0.1:6443'}}]",
+    "users: [{name: admin, user: {token: secret-token}}]",
+    "contexts:",
+    "- {name: local-e2e, context: {cluster: local, user: admin}}",
+    "- {name: minikube, context: {cluster: local, user: admin}}",
+    "current-context: local-e2e",
+    "",
+].join("\n");
+
+let kubeconfigDir: string | undefined;
+/** Writes TEXT (default KUBECONFIG_TEXT) to a file NAME in a temporary directory; returns its path. */
+export function writeKubeconfig(name = "kubeconfig", text = KUBECONFIG_TEXT): string {
+    kubeconfigDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "replicated-mysql-kubeconfig-"));
+    const file = path.join(kubeconfigDir, name);
+    fs.writeFileSync(file, text);
+    return file;
 }

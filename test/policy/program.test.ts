@@ -1,8 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { ProgramRun, STACKS, StackName, runProgram, stackConfig } from "../helpers/program";
+import { ProgramRun, STACKS, StackName, runProgram, stackConfig, writeKubeconfig } from "../helpers/program";
 import { replicatedMysqlPolicies } from "../../policy/policies";
 import { mysqlProbesPresent } from "../../policy/policies/mysql-probes-present";
 import { PackConfig, PackViolation, podDisruptionBudgetType, statefulSetType, storageClassType, validatePack, validateResource } from "./harness";
@@ -56,8 +55,7 @@ describe("policy pack over the resources the real program registers (Pulumi mock
     });
 
     it("passes the local stack (Pulumi.local.yaml, as local:up completes it) with the pack's defaults, as the README's one command runs it", async () => {
-        const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "replicated-mysql-policy-")), "kubeconfig");
-        fs.writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\n");
+        const kubeconfig = writeKubeconfig();
         const run = await runProgram({
             ...stackConfig("local" as StackName),
             "replicated-mysql:kubeconfig": kubeconfig,

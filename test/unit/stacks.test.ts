@@ -3,9 +3,32 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_DEFAULTS, OPTIONAL_CONFIG_KEYS } from "../../stack/config";
 import { RecordedResource, STACK_REFERENCE, mocks } from "../helpers/mocks";
-import { LAST_DEPLOYMENT, ProgramRun, REPO_ROOT, STACKS, StackName, runProgram, stackConfig } from "../helpers/program";
+import {
+    KUBECONFIG_TEXT,
+    LAST_DEPLOYMENT,
+    ProgramRun,
+    REPO_ROOT,
+    STACKS,
+    StackName,
+    runProgram,
+    stackConfig,
+    writeKubeconfig,
+} from "../helpers/program";
+
+/**
+ * The check for a refused stack config as `pulumi up` shows it: a `pulumi.RunError`, which the
+ * SDK prints as its message alone, not as an "unhandled exception" with a stack trace.
+ */
+function configError(message: string): (err: unknown) => boolean {
+    return (err) => {
+        assert.ok(pulumi.RunError.isInstance(err), `expected a pulumi.RunError, got ${String(err)}`);
+        assert.strictEqual((err as Error).message, message);
+        return true;
+    };
+}
 
 const T = {
     statefulSet: "kubernetes:apps/v1:StatefulSet",
@@ -52,9 +75,8 @@ const EXPECTED_OUTPUTS = [
     "storageSize",
 ];
 
-/** A kubeconfig file that exists, as local:up's generated one does (its contents are not read). */
-const KUBECONFIG_FILE = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "replicated-mysql-unit-")), "kubeconfig");
-fs.writeFileSync(KUBECONFIG_FILE, "apiVersion: v1\nkind: Config\n");
+/** A kubeconfig file as local:up generates one. */
+const KUBECONFIG_FILE = writeKubeconfig();
 
 describe("the program, run per stack file", () => {
     const runs = {} as Record<StackName, ProgramRun>;
@@ -290,9 +312,9 @@ describe("the program with other settings", () => {
 
     it("hands a kubeconfig's inline contents (YAML or JSON) to the provider as they are", async () => {
         const contents = [
-            "apiVersion: v1\nkind: Config\nclusters: []\n",
-            '{"apiVersion":"v1","kind":"Config","clusters":[]}',
-            "apiVersion: v1",
+            KUBECONFIG_TEXT,
+            JSON.stringify(yaml.load(KUBECONFIG_TEXT)),
+            "apiVersion: v1\ncontexts: [{name: minikube}]\ncurrent-context: minikube",
         ];
         for (const kubeconfig of contents) {
             for (const stack of ["dev", "linstor"] as const) {
@@ -522,7 +544,7 @@ describe("bad stack config", () => {
                 if (value === undefined) delete config[`replicated-mysql:${key}`];
                 else config[`replicated-mysql:${key}`] = value;
             }
-            await assert.rejects(runProgram(config), { message: `Invalid stack config: ${message}` });
+            await assert.rejects(runProgram(config), configError(`Invalid stack config: ${message}`));
             await mocks.settle();
             assert.deepStrictEqual(mocks.resources, []);
         });
@@ -536,9 +558,10 @@ describe("bad stack config", () => {
     ]) {
         it(`refuses a bad ${key} from config before registering anything, without printing it`, async () => {
             const config = { ...stackConfig("dev"), [`replicated-mysql:${key}`]: value };
-            await assert.rejects(runProgram(config, [`replicated-mysql:${key}`]), {
-                message: `Invalid stack config: replicated-mysql:${key} is ${length} secret; allowed: ${allowed}`,
-            });
+            await assert.rejects(
+                runProgram(config, [`replicated-mysql:${key}`]),
+                configError(`Invalid stack config: replicated-mysql:${key} is ${length} secret; allowed: ${allowed}`),
+            );
             await mocks.settle();
             assert.deepStrictEqual(mocks.resources, []);
         });
@@ -561,6 +584,67 @@ describe("bad stack config", () => {
                 'Invalid stack config: replicated-mysql:cluster is "kind"; allowed: minikube, linstor, eks; ' +
                 'replicated-mysql:replicas is "-1"; allowed: a whole number from 1 to 32',
         });
+    });
+});
+
+describe("a kubeconfig the stack names is read before anything is registered", () => {
+    const RULE = "a path to a readable kubeconfig file, or the contents of a kubeconfig";
+    const cases: [string, Record<string, string | undefined>, RegExp][] = [
+        [
+            "a file that is not YAML",
+            { kubeconfig: writeKubeconfig("garbage", "clusters: [unclosed\n\tkey: : :\n") },
+            new RegExp(`^Invalid stack config: replicated-mysql:kubeconfig is ".*garbage"; allowed: ${RULE} \\(/.*garbage is not YAML \\(.+ at line \\d+\\)\\)$`),
+        ],
+        [
+            "a file that is YAML but no kubeconfig (a certificate's PEM text)",
+            { kubeconfig: writeKubeconfig("ca.crt", "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n") },
+            new RegExp(`^Invalid stack config: replicated-mysql:kubeconfig is ".*ca\\.crt"; allowed: ${RULE} \\(/.*ca\\.crt is not a kubeconfig \\(not a YAML mapping\\)\\)$`),
+        ],
+        [
+            "a file without contexts",
+            { kubeconfig: writeKubeconfig("empty", "apiVersion: v1\nkind: Config\n") },
+            /^Invalid stack config: replicated-mysql:kubeconfig is ".*empty"; allowed: .* \(\/.*empty is not a kubeconfig with a context \(no contexts\)\)$/,
+        ],
+        [
+            "a context the file does not hold, listing those it does",
+            { kubeconfig: KUBECONFIG_FILE, context: "minikub" },
+            /^Invalid stack config: replicated-mysql:context is "minikub"; allowed: the name of a context of the kubeconfig \(its contexts: local-e2e, minikube\)$/,
+        ],
+        [
+            "a file whose current-context it does not hold, when context is not set",
+            { kubeconfig: writeKubeconfig("stale", KUBECONFIG_TEXT.replace("current-context: local-e2e", "current-context: old")), context: undefined },
+            /^Invalid stack config: replicated-mysql:kubeconfig is ".*stale"; allowed: .* \(\/.*stale names current-context "old", which it does not hold \(its contexts: local-e2e, minikube\)\)$/,
+        ],
+        [
+            "inline contents that are not YAML, without quoting them (they may hold credentials)",
+            { kubeconfig: "users: [{name: admin, user: {token: hunter2-secret}\n\t: :" },
+            new RegExp(`^Invalid stack config: replicated-mysql:kubeconfig \\(inline contents, not shown\\) is not YAML \\([^)]+ at line 2\\); allowed: ${RULE}$`),
+        ],
+    ];
+    for (const [what, changes, message] of cases) {
+        it(`refuses ${what}`, async () => {
+            const config = stackConfig("dev");
+            for (const [key, value] of Object.entries(changes)) {
+                if (value === undefined) delete config[`replicated-mysql:${key}`];
+                else config[`replicated-mysql:${key}`] = value;
+            }
+            await assert.rejects(runProgram(config), (err: Error) => {
+                assert.match(err.message, message);
+                assert.doesNotMatch(err.message, /hunter2|secret-token/, "no credential is printed");
+                return true;
+            });
+            await mocks.settle();
+            assert.deepStrictEqual(mocks.resources, []);
+        });
+    }
+
+    it("takes a file whose current-context it holds, when context is not set", async () => {
+        const config: Record<string, string> = { ...stackConfig("dev"), "replicated-mysql:kubeconfig": KUBECONFIG_FILE };
+        delete config["replicated-mysql:context"];
+        const run = await runProgram(config);
+        const [provider] = only(run, T.k8sProvider);
+        assert.strictEqual(provider.inputs.kubeconfig, KUBECONFIG_FILE);
+        assert.strictEqual(provider.inputs.context, undefined);
     });
 });
 
@@ -590,11 +674,13 @@ describe("day-2 volume changes, checked against the last deployment", () => {
 
     it("refuses a smaller storageSize before any Kubernetes object, naming the key and why", async () => {
         const config = { ...stackConfig("dev"), "replicated-mysql:storageSize": "5Gi" };
-        await assert.rejects(runProgram(config, [], deployedWith({ storageSize: "10Gi", storageClass: "standard" })), {
-            message:
+        await assert.rejects(
+            runProgram(config, [], deployedWith({ storageSize: "10Gi", storageClass: "standard" })),
+            configError(
                 'Invalid stack config: replicated-mysql:storageSize is "5Gi"; allowed: "10Gi" or more, since the data ' +
-                "volumes already have 10Gi and Kubernetes cannot shrink a volume",
-        });
+                    "volumes already have 10Gi and Kubernetes cannot shrink a volume",
+            ),
+        );
         await mocks.settle();
         assert.deepStrictEqual(mocks.resources.map((r) => r.type), [STACK_REFERENCE], "only the read of the last deployment");
     });
