@@ -21,6 +21,11 @@ readonly ENGINE_ADMIN=mariadb-admin
 readonly ENGINE_BACKUP=mariabackup
 readonly ENGINE_XBSTREAM=mbstream
 readonly ENGINE_INIT_TOOLS=(mariadb-install-db mariadbd mariadb mariadb-admin)
+# The other engine's datadir, told by a file only it makes (refuse_foreign_data_dir): the
+# data dictionary tablespace of MySQL 8.0 and newer; MariaDB keeps its dictionary in .frm files.
+readonly ENGINE_FOREIGN_DATADIR_SIGNS=(mysql.ibd)
+readonly ENGINE_FOREIGN_NAME="MySQL 8.0 or newer"
+readonly ENGINE_NAME=MariaDB
 # What clone-from-peer needs besides the shared tools (a transfer tool is checked apart).
 readonly ENGINE_CLONE_TOOLS=(mkdir du grep mbstream mariabackup)
 readonly ENGINE_SQL_START_REPLICA="START SLAVE"

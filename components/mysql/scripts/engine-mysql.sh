@@ -14,6 +14,11 @@ readonly ENGINE_SERVER=mysqld
 readonly ENGINE_CLIENT=mysql
 readonly ENGINE_ADMIN=mysqladmin
 readonly ENGINE_INIT_TOOLS=(mysqld mktemp find sync)
+# The other engine's datadir, told by a file only it makes (refuse_foreign_data_dir):
+# MariaDB's Aria control file, made at its first start; MySQL has no Aria engine.
+readonly ENGINE_FOREIGN_DATADIR_SIGNS=(aria_log_control)
+readonly ENGINE_FOREIGN_NAME=MariaDB
+readonly ENGINE_NAME=MySQL
 # What clone-from-peer needs besides the shared tools.
 readonly ENGINE_CLONE_TOOLS=(mysqld)
 readonly ENGINE_SQL_REPLICA_STATUS="SHOW REPLICA STATUS"

@@ -87,6 +87,19 @@ load_engine() {
   esac
 }
 
+# Exits when the data volume holds the other engine's datadir (ENGINE_FOREIGN_DATADIR_SIGNS),
+# before anything reads or writes it: neither engine starts on the other's files, and a
+# start would rewrite some of them (logs, control files) first. The stack refuses the engine
+# switch too, but only while its last deployment's outputs remain (not after a destroy, which
+# keeps the claims).
+refuse_foreign_data_dir() {
+  local sign
+  for sign in "${ENGINE_FOREIGN_DATADIR_SIGNS[@]}"; do
+    [[ -e $DATA_DIR/$sign ]] || continue
+    die "$DATA_DIR holds a $ENGINE_FOREIGN_NAME datadir ($sign), and this pod runs $ENGINE_NAME: refusing to start on it; the volume is left as it was (README: Recover, a volume of the other engine)"
+  done
+}
+
 # Prints its argument as a single-quoted SQL string literal.
 sql_string() {
   local s=${1//\\/\\\\}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Container mysql: on pod 0, initialises an empty data volume (system tables and the root,
 # replication and backup accounts) and marks it complete last; an initialisation that was
-# interrupted is wiped and redone. On replicas, requires a completed clone. Then execs the
+# interrupted is wiped and redone. On replicas, requires a completed clone. A volume the other
+# engine made is refused first, on every pod, and left as it was. Then execs the
 # server with our configuration file only (--defaults-file: nothing the image carries is
 # read), so that it receives SIGTERM from the kubelet directly.
 set -euo pipefail
@@ -13,6 +14,7 @@ require_env PEER_SERVICE MYSQL_ROOT_PASSWORD REPLICATION_USER REPLICATION_PASSWO
 require_tools uname find wc mktemp mv rm sync sleep date tail "$ENGINE_SERVER" "$ENGINE_CLIENT"
 parse_pod_identity
 [[ -f $SERVER_CONFIG ]] || die "$SERVER_CONFIG missing: init-config has not run"
+refuse_foreign_data_dir
 
 if ((ORDINAL == 0)); then
   if [[ ! -f $INIT_MARKER ]]; then

@@ -35,11 +35,12 @@
  *   waitCaughtUp(n, timeoutMs)           replica n has applied everything the primary has logged
  *   spawnInPod(n, argv)                  a host process in pod n's network/UTS namespaces (as mysql)
  *   runStandalone({hostname, command})   a script run once in throwaway namespaces (bad input)
+ *   adoptVolume(dir) (sync)              chown a copied volume to this engine's mysql user
  *   logs(n, container) (sync)            that container's log so far
  *   destroy()                            ends every process, namespace and file of the run
  * Cleanup also runs from process exit/SIGINT/SIGTERM handlers.
  */
-import { ChildProcess } from "child_process";
+import { ChildProcess, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -224,6 +225,15 @@ export class Cluster {
     }
 
     // ---- set-up ------------------------------------------------------------------------
+
+    /**
+     * Gives every file under DIR to this cluster's mysql user. On Kubernetes both engines'
+     * images run as uid 999, so a volume keeps its owner across an engine switch; here each
+     * engine's user has the uid its packages gave it.
+     */
+    adoptVolume(dir: string): void {
+        execFileSync("chown", ["-R", "--no-dereference", `${this.ids.uid}:${this.ids.gid}`, dir]);
+    }
 
     private mkdirOwned(dir: string): void {
         fs.mkdirSync(dir, { recursive: true });
