@@ -320,6 +320,12 @@ NODE_SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.
   net.ipv4.conf.all.route_localnet vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
   kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.netfilter.nf_conntrack_max)
 
+# Host directories the node's programs make at paths compiled into them, outside the state
+# directory: the kubelet's device-plugin socket and container log links, the CNI plugins'
+# results, containerd's shim sockets. Those that did not exist before `up` are removed by
+# `down`. (Pod logs go to the state directory: podLogsDir.)
+NODE_HOST_DIRS=(/var/lib/kubelet /var/log/containers /var/lib/cni /run/containerd)
+
 # Host chains, ipsets and nftables tables the node's components make (kubelet, kube-proxy,
 # kube-router, ours): present before `up` means another node's leftovers.
 NODE_CHAINS='^(KUBE-|RMYSQL-)'
@@ -374,6 +380,7 @@ lc_guard_up() {
   for s in "${NODE_SYSCTLS[@]}"; do
     lc_change sysctl "$s" "$(sysctl -n "$s")" || return 1
   done
+  for s in "${NODE_HOST_DIRS[@]}"; do [ -e "$s" ] || lc_change dir "$s"; done
   ipset list -n 2>/dev/null | sort >"$LC_DIR/ipsets-before"
   find /run/netns -maxdepth 1 -name 'cni-*' -printf '%f\n' 2>/dev/null | sort >"$LC_DIR/netns-before"
   lc_change link "$NODE_BRIDGE"
@@ -437,6 +444,7 @@ lc_guard_down() { # dir
       sysctl) sysctl -qw "$a=$b" || lc_log "could not restore $a to $b" ;;
       link) ip link del "$a" 2>/dev/null || true ;;
       route) ip route del blackhole "$a" 2>/dev/null || true ;;
+      dir) rm -rf --one-file-system "$a" || lc_log "could not remove $a" ;;
     esac
   done
   rm -f "$dir/node-changes"
@@ -521,6 +529,8 @@ imageMinimumGCAge: 87600h
 imageGCHighThresholdPercent: 100
 evictionHard: {memory.available: 100Mi, nodefs.available: 2%, imagefs.available: 2%}
 syncFrequency: 10s
+# Pod logs in the state directory, not /var/log/pods: down removes them with it.
+podLogsDir: $LC_DIR/pod-logs
 EOT
 }
 
@@ -878,9 +888,13 @@ lc_down() {
   local dir
   dir=$(lc_state_dir)
   lc_sudo_check || exit 1
-  lc_stop "$dir"
-  rm -rf "$dir"
-  lc_log "stopped and removed $dir"
+  if [ ! -e "$dir" ]; then
+    lc_log "nothing to stop: no local cluster's state in $dir"
+  else
+    lc_stop "$dir"
+    rm -rf "$dir"
+    lc_log "stopped and removed $dir"
+  fi
   local left
   left=$(lc_node_leftovers)
   [ -z "$left" ] || lc_log "still on the host (not recorded by this node): ${left//$'\n'/; }"
@@ -890,6 +904,8 @@ lc_status() {
   local dir name
   dir=$(lc_state_dir)
   for name in etcd kube-apiserver kube-controller-manager kube-scheduler kwok containerd coredns kubelet kube-proxy kube-router; do
+    # kwok runs only under the kwok e2e, never beside the real node that `up` starts.
+    [ "$name" != kwok ] || lc_running "$dir" kwok || continue
     if lc_running "$dir" "$name"; then echo "$name: running (PID $(cat "$dir/pids/$name.pid"))"; else echo "$name: stopped"; fi
   done
 }
@@ -935,6 +951,12 @@ EOT
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  # No command takes an argument: one more is a mistake (down --dry-run must not tear down).
+  if [ $# -gt 1 ]; then
+    lc_log "unexpected argument(s) after '$1': ${*:2} (no command takes any); nothing was done"
+    lc_usage >&2
+    exit 2
+  fi
   case "${1:-}" in
     up) lc_up ;;
     down) lc_down ;;

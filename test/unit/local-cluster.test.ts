@@ -1,6 +1,6 @@
 /**
- * scripts/local-cluster.sh's commands that need no root and start nothing: the usage, and
- * `env`, which must only print (run on a state directory of its own, never the real one).
+ * scripts/local-cluster.sh's commands that need no root and start nothing: the usage, a
+ * command given an argument (refused before it runs), and `env`, which must only print (run on a state directory of its own, never the real one).
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -64,6 +64,20 @@ describe("scripts/local-cluster.sh without a cluster", () => {
             assert.match(help.stdout, new RegExp(`^  ${command} +\\S.{20,}$`, "m"), `${command} is described`);
         }
         assert.match(help.stdout, new RegExp(`^State: ${path.join(dir, "local")} `, "m"));
+    });
+
+    it("refuses an argument after any command, doing nothing (down --dry-run keeps the cluster's state)", () => {
+        const local = path.join(dir, "local");
+        fs.mkdirSync(path.join(local, "backend"), { recursive: true });
+        fs.writeFileSync(path.join(local, "passphrase"), "0123abcd\n", { mode: 0o600 });
+        const before = tree(dir);
+        for (const args of [["down", "--dry-run"], ["up", "now"], ["status", "-v"], ["help", "up"]]) {
+            const r = localCluster(dir, ...args);
+            assert.strictEqual(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+            assert.match(r.stderr, new RegExp(`^local-cluster: unexpected argument\\(s\\) after '${args[0]}': ${args[1]} \\(no command takes any\\); nothing was done$`, "m"));
+            assert.match(r.stderr, /^usage: /m, "the usage follows");
+            assert.deepStrictEqual(tree(dir), before, `${args.join(" ")} changed nothing`);
+        }
     });
 
     it("up refuses an engine it does not know before anything is built, started or created", () => {
