@@ -36,6 +36,11 @@ ENGINES=${E2E_ENGINES:-mysql mariadb}
 # Debian's packaged server config in each image: both say bind-address = 127.0.0.1.
 declare -A PACKAGED_CONFIG=([mysql]=mysql.conf.d/mysqld.cnf [mariadb]=mariadb.conf.d/50-server.cnf)
 
+# True when `kubectl logs` of a container holds TEXT: the API server reads it from the kubelet,
+# which keeps pod logs in the node's state directory (podLogsDir).
+log_says() { # ns pod container text
+  k logs "$2" -n "$1" -c "$3" 2>/dev/null | grep -qF "$4"
+}
 pod_ready() { # ns pod
   [ "$(k get pod "$2" -n "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
 }
@@ -129,6 +134,8 @@ for engine in $ENGINES; do
       '{engine: $engine, podsReadySeconds: $ready, pulumiUpSeconds: $up, measured: $when, loadAverage: $load}' >>"$E2E_BRINGUP_OUT"
   fi
   for i in 0 1 2; do check "$engine: pod mysql-$i is Ready" pod_ready "$ns" "mysql-$i"; done
+  check "$engine: kubectl logs mysql-1 -c clone-from-peer says the clone completed" \
+    log_says "$ns" mysql-1 clone-from-peer "clone complete in"
 
   # 2. the tutorial
   out=$(lc_tutorial_check "$ns" "$image" "tutorial-client")
